@@ -1,0 +1,2 @@
+export const HELLO = 'hi';
+//# sourceMappingURL=hello.js.map

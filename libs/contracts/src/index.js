@@ -1,0 +1,2 @@
+export * from './hello.js';
+//# sourceMappingURL=index.js.map

@@ -1,11 +1,6 @@
 import 'reflect-metadata';
-import { Module, Controller, Get } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { HELLO } from '@tandem/contracts';
-@Controller()
-class C { @Get('x') x() { return { HELLO }; } }
-@Module({ controllers: [C] })
-class M {}
-const app = await NestFactory.create(M);
-await app.listen(3901);
-console.log('listening');
+import { runApp } from '@tandem/platform';
+import { AuthConfig } from './auth.config.js';
+import { AuthAppModule } from './auth.module.js';
+
+await runApp({ name: 'auth', defaultPort: 3001, config: AuthConfig, module: AuthAppModule.forRoot });

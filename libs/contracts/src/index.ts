@@ -1,1 +1,6 @@
-export * from './hello.js';
+export * from './auth.dto.js';
+export * from './catalog.dto.js';
+export * from './orders.dto.js';
+export * from './events.js';
+export * from './channels.js';
+export * from './problem.js';

@@ -1,0 +1,87 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessTokenVerifier } from '@tandem/security';
+import { OutboxModule, OutboxRecord } from '@tandem/messaging';
+import {
+  DatabaseProbe,
+  HealthModule,
+  loggingModule,
+  MetricsModule,
+  MigrationsOnStart,
+  postgresOptions,
+  RedisModule,
+  RedisProbe,
+} from '@tandem/platform';
+import { AdminBootstrap } from './admin-bootstrap.js';
+import { AuthConfig, shouldMigrateAtStart } from './auth.config.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { LoginLimiter } from './login-limiter.js';
+import { authMigrations } from './migrations/index.js';
+import { PasswordHasher } from './password-hasher.js';
+import { RefreshTokenRecord } from './refresh-token.entity.js';
+import { SigningKeys } from './signing-keys.js';
+import { TokenIssuer } from './tokens.js';
+import { UserRecord } from './user.entity.js';
+
+export const authEntities = [UserRecord, RefreshTokenRecord, OutboxRecord];
+export { authMigrations };
+
+/**
+ * The auth feature: routes and services. Needs a global DataSource, REDIS and the config; the app
+ * module below (or standalone) provides them.
+ */
+@Module({})
+export class AuthModule {
+  static register(config: AuthConfig): DynamicModule {
+    return {
+      module: AuthModule,
+      controllers: [AuthController],
+      providers: [
+        { provide: AuthConfig, useValue: config },
+        { provide: SigningKeys, useFactory: () => SigningKeys.load(config.JWT_PRIVATE_KEY, config.JWT_PUBLIC_KEY) },
+        {
+          // Auth verifies its own tokens in-process: no JWKS round trip.
+          provide: AccessTokenVerifier,
+          useFactory: (keys: SigningKeys) =>
+            AccessTokenVerifier.local(keys.jwks, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+          inject: [SigningKeys],
+        },
+        PasswordHasher,
+        TokenIssuer,
+        LoginLimiter,
+        AuthService,
+        AdminBootstrap,
+      ],
+      exports: [AccessTokenVerifier, SigningKeys],
+    };
+  }
+}
+
+/** The auth app as deployed on its own: feature + database, Redis, outbox relay, logs, health, metrics. */
+@Module({})
+export class AuthAppModule {
+  static forRoot(config: AuthConfig): DynamicModule {
+    return {
+      module: AuthAppModule,
+      imports: [
+        loggingModule('auth', config.LOG_LEVEL),
+        TypeOrmModule.forRoot(
+          postgresOptions({
+            url: config.DATABASE_URL,
+            entities: authEntities,
+            migrations: authMigrations,
+            migrationsTableName: 'auth_migrations',
+          }),
+        ),
+        MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
+        RedisModule.forRoot(config.REDIS_URL, 'auth'),
+        OutboxModule.forRoot({ brokerUrl: config.BROKER_URL, name: 'auth' }),
+        MetricsModule,
+        HealthModule.forRoot([DatabaseProbe, RedisProbe]),
+        AuthModule.register(config),
+      ],
+    };
+  }
+}

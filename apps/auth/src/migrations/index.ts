@@ -1,0 +1,4 @@
+import { CreateOutbox1732300000000 } from '@tandem/messaging';
+import { AuthSchema1732300000100 } from './1732300000100-auth-schema.js';
+
+export const authMigrations = [CreateOutbox1732300000000, AuthSchema1732300000100];

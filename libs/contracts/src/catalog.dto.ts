@@ -1,0 +1,123 @@
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+export interface Money {
+  /** Integer minor units (cents). */
+  amount: number;
+  /** ISO 4217 code. */
+  currency: string;
+}
+
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price: Money;
+  stock: number;
+  version: number;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const MAX_AMOUNT = 100_000_000_00; // 100 million in major units
+export const MAX_STOCK = 1_000_000_000;
+
+export class MoneyDto implements Money {
+  @IsInt()
+  @Min(0)
+  @Max(MAX_AMOUNT)
+  amount!: number;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as EUR' })
+  currency!: string;
+}
+
+export class NewProductDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: 'must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  sku!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  price!: MoneyDto;
+
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock!: number;
+}
+
+/** Any non-empty subset of `{ name, description, price, stock }` (emptiness is checked by the service). */
+export class UpdateProductDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  price?: MoneyDto;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock?: number;
+}
+
+export class PageQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ListProductsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+

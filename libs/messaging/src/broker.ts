@@ -1,0 +1,39 @@
+import type { AnyEnvelope } from '@tandem/contracts';
+
+/** What the outbox relay needs from a broker: a publish that resolves once the broker has the event. */
+export interface EventPublisher {
+  publish(envelope: AnyEnvelope): Promise<void>;
+  /** True while the broker connection is up (readiness). */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+/** A delivered event. `ack` removes it; `nack(requeue)` returns it or sends it to the dead-letter queue. */
+export interface Delivery {
+  body: Buffer;
+  redelivered: boolean;
+  /** Times RabbitMQ has already delivered it and seen it rejected (x-delivery-count / x-death). */
+  deliveryCount: number;
+  ack(): void;
+  nack(requeue: boolean): void;
+}
+
+export interface ConsumerOptions {
+  /** Durable queue shared by every replica of the consumer (competing consumers). */
+  queue: string;
+  /** Routing-key patterns to bind on the events exchange. */
+  bindings: string[];
+  /** Unacknowledged deliveries in flight per consumer. */
+  prefetch: number;
+}
+
+export interface EventConsumerSource {
+  consume(options: ConsumerOptions, handler: (delivery: Delivery) => Promise<void>): Promise<void>;
+  /** Stops taking new deliveries; in-flight ones can still be acked. */
+  cancel(): Promise<void>;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
+export const EVENT_SOURCE = Symbol('EVENT_SOURCE');

@@ -1,0 +1,190 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { CONTROL_EVENT_TYPES } from '@tandem/contracts';
+import type { AnyEnvelope, Channel } from '@tandem/contracts';
+import { EVENT_PUBLISHER } from './broker.js';
+import type { EventPublisher } from './broker.js';
+import { OUTBOX_NOTIFY_CHANNEL } from './outbox.writer.js';
+
+export interface RelayOptions {
+  batchSize: number;
+  /** Fallback poll when no NOTIFY arrives (the LISTEN connection may be down). */
+  pollIntervalMs: number;
+  /** How long relayed rows are kept (a redelivery window for audits and debugging). */
+  retentionMs: number;
+  pruneIntervalMs: number;
+  maxBackoffMs: number;
+}
+
+export const RELAY_OPTIONS = Symbol('RELAY_OPTIONS');
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  batchSize: 200,
+  pollIntervalMs: 1000,
+  retentionMs: 24 * 3600_000,
+  pruneIntervalMs: 60_000,
+  maxBackoffMs: 10_000,
+};
+
+/** Only one relay, in any replica, publishes at a time: that is what keeps the stream in offset order. */
+const RELAY_LOCK = 7_466_002;
+
+interface OutboxRow {
+  offset: string;
+  id: string;
+  type: string;
+  channels: Channel[];
+  data: unknown;
+  occurred_at: Date;
+}
+
+export function toEnvelope(row: OutboxRow): AnyEnvelope {
+  const base = { id: row.id, type: row.type, channels: row.channels, occurredAt: row.occurred_at.toISOString() };
+  // Control messages (session.revoked) carry no offset: they are not part of the resumable stream.
+  if ((CONTROL_EVENT_TYPES as readonly string[]).includes(row.type)) return { ...base, data: row.data } as AnyEnvelope;
+  return { ...base, offset: Number(row.offset), data: row.data } as AnyEnvelope;
+}
+
+/**
+ * Moves committed outbox rows to the broker in offset order, then marks them sent. At-least-once:
+ * a crash between publish and mark re-publishes the batch, and consumers de-duplicate by `id`.
+ * Survives broker outages (retries with capped exponential backoff while the API keeps writing)
+ * and restarts (state is the table). Replicas coordinate with a transaction-scoped advisory lock,
+ * and rows are additionally taken `FOR UPDATE SKIP LOCKED`.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private listener?: pg.Client;
+  private lastPrune = 0;
+  private failing = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(RELAY_OPTIONS) private readonly options: RelayOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** Before the publisher closes: the batch in flight finishes (or rolls back) first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /** Runs the next batch now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Publishes one batch; returns how many rows it relayed (0 when another replica holds the lock). */
+  async relayOnce(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+      if (!locked) return 0;
+      const rows: OutboxRow[] = await manager.query(
+        `SELECT "offset", id, type, channels, data, occurred_at FROM outbox
+          WHERE published_at IS NULL ORDER BY "offset" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      // One confirm channel keeps publish order; all confirms are awaited before marking.
+      await Promise.all(rows.map((row) => this.publisher.publish(toEnvelope(row))));
+      await this.markSent(manager, rows);
+      return rows.length;
+    });
+  }
+
+  protected async markSent(manager: EntityManager, rows: OutboxRow[]): Promise<void> {
+    await manager.query(`UPDATE outbox SET published_at = now() WHERE "offset" = ANY($1::bigint[])`, [
+      rows.map((row) => row.offset),
+    ]);
+  }
+
+  /** Deletes relayed rows past retention, always keeping the newest row (it anchors the stream head). */
+  async prune(): Promise<number> {
+    const [, count] = await this.dataSource.query(
+      `DELETE FROM outbox WHERE published_at < now() - $1::interval
+         AND "offset" < (SELECT max("offset") FROM outbox)`,
+      [`${Math.floor(this.options.retentionMs / 1000)} seconds`],
+    );
+    return Number(count ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        await this.ensureListening();
+        const relayed = await this.relayOnce();
+        if (this.failing) this.logger.log('outbox relay recovered');
+        this.failing = false;
+        backoff = 100;
+        if (Date.now() - this.lastPrune > this.options.pruneIntervalMs) {
+          this.lastPrune = Date.now();
+          await this.prune();
+        }
+        if (relayed < this.options.batchSize) await this.sleep(this.options.pollIntervalMs);
+      } catch (error) {
+        if (!this.failing) this.logger.warn(`outbox relay failing, retrying with backoff: ${(error as Error).message}`);
+        this.failing = true;
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** LISTEN on a dedicated connection so a commit wakes the relay at once (polling is the fallback). */
+  private async ensureListening(): Promise<void> {
+    if (this.listener) return;
+    const url = (this.dataSource.options as { url?: string }).url;
+    if (!url) return;
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    client.on('error', () => {
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+    });
+    client.on('notification', () => this.wake());
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+    } catch (error) {
+      this.listener = undefined;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig } from './config.js';
+import type { BaseConfig } from './config.js';
+import { ProblemFilter, sendProblem } from './problem.js';
+import { createValidationPipe } from './validation.js';
+
+/** Largest JSON body any route accepts; bigger bodies get 413 problem+json. */
+export const MAX_JSON_BODY = '64kb';
+
+/** Keys that could reach an object's prototype are refused while parsing, before any code sees them. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+function rejectPrototypeKeys(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`forbidden key "${key}"`);
+  return value;
+}
+
+/**
+ * Everything an HTTP app needs regardless of which modules it hosts: body limits, validation,
+ * problem+json errors, CORS, proxy trust. Used by every main.ts and by the e2e tests, so the tests
+ * exercise the same pipeline as production.
+ */
+export function configureHttpApp(app: INestApplication, config: BaseConfig): void {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.set('trust proxy', config.TRUST_PROXY_HOPS);
+  express.useBodyParser('json', { limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  // Body-parser errors happen before routing; answer them in the same problem+json shape.
+  const logger = new NestLogger('http');
+  express.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!error) return next();
+    sendProblem(error, req, res, logger);
+  });
+  if (config.CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: config.CORS_ORIGINS,
+      credentials: true,
+      exposedHeaders: ['ETag', 'X-Stream-Offset', 'X-Request-Id', 'Retry-After'],
+    });
+  }
+  app.enableShutdownHooks();
+}
+
+export interface RunOptions<C extends BaseConfig> {
+  name: string;
+  defaultPort: number;
+  config: new () => C;
+  module: (config: C) => DynamicModule;
+  /** Runs after the app is configured and before it listens (e.g. the Socket.IO adapter). */
+  beforeListen?: (app: NestExpressApplication, config: C) => Promise<void> | void;
+}
+
+/** Validates config (exiting with a message naming each bad variable), boots and listens. */
+export async function runApp<C extends BaseConfig>(options: RunOptions<C>): Promise<NestExpressApplication> {
+  let config: C;
+  try {
+    config = loadConfig(options.name, options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(options.module(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  configureHttpApp(app, config);
+  await options.beforeListen?.(app, config);
+  const port = config.PORT ?? options.defaultPort;
+  await app.listen(port);
+  app.get(Logger).log(`${options.name} listening on port ${port}`);
+  return app;
+}

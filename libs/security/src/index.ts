@@ -1,0 +1,3 @@
+export * from './token-verifier.js';
+export * from './principal.js';
+export * from './auth.guard.js';

@@ -10,6 +10,7 @@ const common = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
 };
 export default {
   projects: [

@@ -44,7 +44,9 @@ describe('auth app against real PostgreSQL', () => {
       const { rows: users } = await db.query('SELECT password_hash FROM users WHERE id = $1', [session.user.id]);
       expect(users[0].password_hash).toMatch(/^scrypt\$/);
       expect(users[0].password_hash).not.toContain('password-1234');
-      const { rows: tokens } = await db.query('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [session.user.id]);
+      const { rows: tokens } = await db.query('SELECT token_hash FROM refresh_tokens WHERE user_id = $1', [
+        session.user.id,
+      ]);
       expect(tokens).toHaveLength(1);
       expect(Buffer.from(tokens[0].token_hash).toString('base64url')).not.toBe(session.refreshToken);
     });
@@ -70,7 +72,9 @@ describe('auth app against real PostgreSQL', () => {
       const email = uniqueEmail('same');
       await register(auth.url, email, 'right-password');
       const wrong = await http().post(`${AUTH}/login`).send({ email, password: 'wrong-password' });
-      const unknown = await http().post(`${AUTH}/login`).send({ email: uniqueEmail('nobody'), password: 'wrong-password' });
+      const unknown = await http()
+        .post(`${AUTH}/login`)
+        .send({ email: uniqueEmail('nobody'), password: 'wrong-password' });
       const a = expectProblem(wrong, 401);
       const b = expectProblem(unknown, 401);
       const strip = ({ instance: _i, ...rest }: Record<string, unknown>) => rest;
@@ -86,7 +90,12 @@ describe('auth app against real PostgreSQL', () => {
       const email = uniqueEmail('brute');
       await register(auth.url, email, 'right-password');
       for (let i = 0; i < 5; i += 1) {
-        expectProblem(await http().post(`${AUTH}/login`).send({ email, password: `guess-${i}` }), 401);
+        expectProblem(
+          await http()
+            .post(`${AUTH}/login`)
+            .send({ email, password: `guess-${i}` }),
+          401,
+        );
       }
       const refused = await http().post(`${AUTH}/login`).send({ email, password: 'right-password' });
       expectProblem(refused, 429);
@@ -112,9 +121,10 @@ describe('auth app against real PostgreSQL', () => {
       expectProblem(reuse, 401);
       // The newer token, issued before the theft was noticed, dies with its family.
       expectProblem(await http().post(`${AUTH}/refresh`).send({ refreshToken: second.refreshToken }), 401);
-      const { rows } = await db.query(`SELECT type, channels, data FROM outbox WHERE type = 'session.revoked' AND data->>'userId' = $1`, [
-        first.user.id,
-      ]);
+      const { rows } = await db.query(
+        `SELECT type, channels, data FROM outbox WHERE type = 'session.revoked' AND data->>'userId' = $1`,
+        [first.user.id],
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0].channels).toEqual([`user:${first.user.id}`]);
       expect(rows[0].data.sid).toEqual(expect.any(String));
@@ -133,9 +143,10 @@ describe('auth app against real PostgreSQL', () => {
       const res = await http().post(`${AUTH}/logout`).send({ refreshToken: session.refreshToken });
       expect(res.status).toBe(204);
       expectProblem(await http().post(`${AUTH}/refresh`).send({ refreshToken: session.refreshToken }), 401);
-      const { rows } = await db.query(`SELECT data FROM outbox WHERE type = 'session.revoked' AND data->>'userId' = $1`, [
-        session.user.id,
-      ]);
+      const { rows } = await db.query(
+        `SELECT data FROM outbox WHERE type = 'session.revoked' AND data->>'userId' = $1`,
+        [session.user.id],
+      );
       expect(rows).toHaveLength(1);
       const sid = JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()).sid;
       expect(rows[0].data).toEqual({ userId: session.user.id, sid });
@@ -165,16 +176,28 @@ describe('auth app against real PostgreSQL', () => {
       expect(res.status).toBe(200);
       expect(res.body.keys).toHaveLength(1);
       const [key] = res.body.keys;
-      expect(key).toEqual(expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) }));
+      expect(key).toEqual(
+        expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) }),
+      );
       expect(key.d).toBeUndefined();
     });
 
     it('issues tokens with the contract claims, typ at+jwt and a lifetime of minutes', async () => {
       const session = await register(auth.url);
-      const [header, payload] = session.accessToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      const [header, payload] = session.accessToken
+        .split('.')
+        .slice(0, 2)
+        .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
       expect(header).toEqual(expect.objectContaining({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) }));
       expect(payload).toEqual(
-        expect.objectContaining({ sub: session.user.id, sid: expect.any(String), roles: ['customer'], iss: 'tandem-auth', aud: 'tandem', jti: expect.any(String) }),
+        expect.objectContaining({
+          sub: session.user.id,
+          sid: expect.any(String),
+          roles: ['customer'],
+          iss: 'tandem-auth',
+          aud: 'tandem',
+          jti: expect.any(String),
+        }),
       );
       expect(payload.exp - payload.iat).toBe(900);
     });
@@ -192,7 +215,11 @@ describe('auth app against real PostgreSQL', () => {
     const signWith = async (overrides: Record<string, unknown>, key = auth.keys.privateKey) => {
       const { iss, aud, exp, sub, iat, ...rest } = { ...claims, ...overrides } as Record<string, never>;
       return new SignJWT(rest)
-        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: JSON.parse(Buffer.from(victim.accessToken.split('.')[0]!, 'base64url').toString()).kid })
+        .setProtectedHeader({
+          alg: 'ES256',
+          typ: 'at+jwt',
+          kid: JSON.parse(Buffer.from(victim.accessToken.split('.')[0]!, 'base64url').toString()).kid,
+        })
         .setIssuer(iss)
         .setAudience(aud)
         .setSubject(sub)
@@ -220,18 +247,31 @@ describe('auth app against real PostgreSQL', () => {
       [
         'HS256 signed with the public key as the secret',
         async () => {
-          const publicPem = createPublicKey(createPrivateKey(auth.keys.privateKey)).export({ type: 'spki', format: 'pem' });
-          return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).sign(new TextEncoder().encode(String(publicPem)));
+          const publicPem = createPublicKey(createPrivateKey(auth.keys.privateKey)).export({
+            type: 'spki',
+            format: 'pem',
+          });
+          return new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+            .sign(new TextEncoder().encode(String(publicPem)));
         },
       ],
       ['a wrong audience', async () => signWith({ aud: 'someone-else' })],
       ['a wrong issuer', async () => signWith({ iss: 'https://evil.example' })],
-      ['an expired token', async () => signWith({ iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })],
+      [
+        'an expired token',
+        async () => signWith({ iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
+      ],
       ['a token signed by another key', async () => signWith({}, generateSigningKeys().privateKey)],
       ['a refresh token used as an access token', async () => victim.refreshToken],
-      ['a token without the at+jwt type', async () => {
-        return new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(await importPKCS8(auth.keys.privateKey, 'ES256'));
-      }],
+      [
+        'a token without the at+jwt type',
+        async () => {
+          return new SignJWT(claims)
+            .setProtectedHeader({ alg: 'ES256' })
+            .sign(await importPKCS8(auth.keys.privateKey, 'ES256'));
+        },
+      ],
     ])('refuses %s', async (_name, make) => {
       const res = await me(await make());
       expectProblem(res, 401);
@@ -247,7 +287,10 @@ describe('auth app against real PostgreSQL', () => {
 
   describe('bad input is 400 problem+json naming the field, never 500', () => {
     const post = (body: string | object, type = 'application/json') =>
-      http().post(`${AUTH}/register`).set('Content-Type', type).send(typeof body === 'string' ? body : JSON.stringify(body));
+      http()
+        .post(`${AUTH}/register`)
+        .set('Content-Type', type)
+        .send(typeof body === 'string' ? body : JSON.stringify(body));
 
     it('missing fields', async () => {
       const body = expectProblem(await post({}), 400);
@@ -255,7 +298,10 @@ describe('auth app against real PostgreSQL', () => {
     });
 
     it('unknown fields (mass assignment of roles)', async () => {
-      const body = expectProblem(await post({ email: uniqueEmail(), password: 'password-1234', roles: ['admin'] }), 400);
+      const body = expectProblem(
+        await post({ email: uniqueEmail(), password: 'password-1234', roles: ['admin'] }),
+        400,
+      );
       expect(fields(body)).toEqual(['roles']);
     });
 
@@ -283,12 +329,20 @@ describe('auth app against real PostgreSQL', () => {
     });
 
     it('a __proto__ key', async () => {
-      const body = expectProblem(await post('{"email":"p@example.test","password":"password-1234","__proto__":{"roles":["admin"]}}'), 400);
+      const body = expectProblem(
+        await post('{"email":"p@example.test","password":"password-1234","__proto__":{"roles":["admin"]}}'),
+        400,
+      );
       expect(fields(body)).toEqual(['__proto__']);
     });
 
     it('a nested constructor.prototype key', async () => {
-      expectProblem(await post('{"email":"p@example.test","password":"password-1234","x":{"constructor":{"prototype":{"admin":true}}}}'), 400);
+      expectProblem(
+        await post(
+          '{"email":"p@example.test","password":"password-1234","x":{"constructor":{"prototype":{"admin":true}}}}',
+        ),
+        400,
+      );
       expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
     });
 
@@ -330,9 +384,16 @@ describe('auth per-IP login limit', () => {
 
   it('refuses an IP that failed on many different accounts', async () => {
     for (let i = 0; i < 3; i += 1) {
-      expectProblem(await request(auth.url).post(`${AUTH}/login`).send({ email: uniqueEmail('ip'), password: 'wrong-password' }), 401);
+      expectProblem(
+        await request(auth.url)
+          .post(`${AUTH}/login`)
+          .send({ email: uniqueEmail('ip'), password: 'wrong-password' }),
+        401,
+      );
     }
-    const res = await request(auth.url).post(`${AUTH}/login`).send({ email: uniqueEmail('ip'), password: 'wrong-password' });
+    const res = await request(auth.url)
+      .post(`${AUTH}/login`)
+      .send({ email: uniqueEmail('ip'), password: 'wrong-password' });
     expectProblem(res, 429);
     expect(res.headers['retry-after']).toBeDefined();
   });

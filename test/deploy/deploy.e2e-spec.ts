@@ -30,21 +30,61 @@ const ROUTES: Record<string, string> = {
   '/api/v1/stream': 'realtime',
 };
 const REALTIME_PATHS = ['/socket.io', '/api/v1/stream'];
-const STD_LABELS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'];
+const STD_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by',
+  'app.kubernetes.io/version',
+];
 const FORBIDDEN_IN_SELECTOR = ['app.kubernetes.io/version', 'helm.sh/chart', 'app.kubernetes.io/managed-by'];
 // The fields of a Container (core/v1) this project may use: catches typos such as
 // `readinessProbes`, which the upstream schemas (no additionalProperties: false) let through.
-const CONTAINER_KEYS = new Set(['name', 'image', 'imagePullPolicy', 'command', 'args', 'ports', 'env', 'envFrom', 'startupProbe', 'livenessProbe', 'readinessProbe', 'lifecycle', 'resources', 'securityContext', 'volumeMounts', 'workingDir']);
-const PROBE_KEYS = new Set(['httpGet', 'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold']);
+const CONTAINER_KEYS = new Set([
+  'name',
+  'image',
+  'imagePullPolicy',
+  'command',
+  'args',
+  'ports',
+  'env',
+  'envFrom',
+  'startupProbe',
+  'livenessProbe',
+  'readinessProbe',
+  'lifecycle',
+  'resources',
+  'securityContext',
+  'volumeMounts',
+  'workingDir',
+]);
+const PROBE_KEYS = new Set([
+  'httpGet',
+  'initialDelaySeconds',
+  'periodSeconds',
+  'timeoutSeconds',
+  'failureThreshold',
+  'successThreshold',
+]);
 // Env vars per app (shared/contract.md + the deployment facts of issue 6).
 const REQUIRED_ENV: Record<string, string[]> = {
   auth: ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BROKER_URL', 'JWT_PRIVATE_KEY'],
   commerce: ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BROKER_URL', 'AUTH_JWKS_URL'],
   realtime: ['PORT', 'REDIS_URL', 'BROKER_URL', 'AUTH_JWKS_URL', 'COMMERCE_URL'],
 };
-const SECRET_ENV = ['DATABASE_URL', 'REDIS_URL', 'BROKER_URL', 'JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'ADMIN_EMAIL', 'ADMIN_PASSWORD'];
+const SECRET_ENV = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'BROKER_URL',
+  'JWT_PRIVATE_KEY',
+  'JWT_PUBLIC_KEY',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+];
 
-const ciValues = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('.yaml')).map((f) => join(CHART, 'ci', f));
+const ciValues = readdirSync(join(CHART, 'ci'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => join(CHART, 'ci', f));
 const fixture = (f: string) => join(ROOT, 'test/deploy/fixtures', f);
 
 function appOf(d: K8sObject): string {
@@ -58,7 +98,12 @@ function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }):
 
   // 2. standard labels on every object (the Namespace of an overlay included)
   for (const o of objs) {
-    for (const l of STD_LABELS) expect([`${o.kind}/${o.metadata.name}`, l, typeof o.metadata.labels?.[l]]).toEqual([`${o.kind}/${o.metadata.name}`, l, 'string']);
+    for (const l of STD_LABELS)
+      expect([`${o.kind}/${o.metadata.name}`, l, typeof o.metadata.labels?.[l]]).toEqual([
+        `${o.kind}/${o.metadata.name}`,
+        l,
+        'string',
+      ]);
     expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe(opts.managedBy);
     expect(o.kind).not.toBe('Secret');
   }
@@ -72,16 +117,23 @@ function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }):
     expect(d.spec.template.metadata.labels).toMatchObject(sel);
     for (const l of STD_LABELS) expect(d.spec.template.metadata.labels).toHaveProperty([l]);
   }
-  for (const s of [...byKind(objs, 'Service').map((o) => o.spec.selector), ...byKind(objs, 'PodDisruptionBudget').map((o) => o.spec.selector.matchLabels)]) {
+  for (const s of [
+    ...byKind(objs, 'Service').map((o) => o.spec.selector),
+    ...byKind(objs, 'PodDisruptionBudget').map((o) => o.spec.selector.matchLabels),
+  ]) {
     for (const l of FORBIDDEN_IN_SELECTOR) expect(s).not.toHaveProperty([l]);
     // each selects exactly one Deployment's pods
-    expect(deployments.filter((d) => Object.entries(s).every(([k, v]) => d.spec.template.metadata.labels[k] === v))).toHaveLength(1);
+    expect(
+      deployments.filter((d) => Object.entries(s).every(([k, v]) => d.spec.template.metadata.labels[k] === v)),
+    ).toHaveLength(1);
   }
 
   // 4. Services: one per app on the contract port, targeting the named container port
   for (const app of APPS) {
     const d = deployments.find((x) => appOf(x) === app);
-    const svc = byKind(objs, 'Service').find((s) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+    const svc = byKind(objs, 'Service').find((s) =>
+      Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+    );
     expect(svc.spec.ports).toEqual([expect.objectContaining({ name: 'http', port: PORTS[app], targetPort: 'http' })]);
   }
 
@@ -96,14 +148,26 @@ function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }):
     for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
       expect([where, Object.keys(c).filter((k) => !CONTAINER_KEYS.has(k))]).toEqual([where, []]);
       const sc = c.securityContext;
-      expect([where, sc?.allowPrivilegeEscalation, sc?.readOnlyRootFilesystem, sc?.capabilities?.drop, sc?.runAsNonRoot ?? pod.securityContext.runAsNonRoot]).toEqual([where, false, true, ['ALL'], true]);
+      expect([
+        where,
+        sc?.allowPrivilegeEscalation,
+        sc?.readOnlyRootFilesystem,
+        sc?.capabilities?.drop,
+        sc?.runAsNonRoot ?? pod.securityContext.runAsNonRoot,
+      ]).toEqual([where, false, true, ['ALL'], true]);
       expect(sc.privileged ?? false).toBe(false);
       expect(c.image).toMatch(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9/._-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/);
       expect(c.image).not.toMatch(/:latest$/);
       expect([where, c.resources?.requests?.memory, c.resources?.limits?.memory].every(Boolean)).toBe(true);
       // no secret value inline: secret-like variables always come from a Secret
       for (const e of c.env ?? []) {
-        if (SECRET_ENV.includes(e.name)) expect([where, e.name, e.value, e.valueFrom?.secretKeyRef?.key]).toEqual([where, e.name, undefined, expect.any(String)]);
+        if (SECRET_ENV.includes(e.name))
+          expect([where, e.name, e.value, e.valueFrom?.secretKeyRef?.key]).toEqual([
+            where,
+            e.name,
+            undefined,
+            expect.any(String),
+          ]);
       }
     }
     if (o.kind !== 'Deployment') continue;
@@ -149,7 +213,9 @@ function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }):
     expect(deny[0].spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
     for (const d of deployments) {
       const labels = d.spec.template.metadata.labels;
-      const own = nps.find((n) => n.spec.ingress && Object.entries(n.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v));
+      const own = nps.find(
+        (n) => n.spec.ingress && Object.entries(n.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v),
+      );
       expect([appOf(d), own?.spec.ingress[0].ports]).toEqual([appOf(d), [{ port: PORTS[appOf(d)], protocol: 'TCP' }]]);
     }
     // commerce and realtime may reach auth (JWKS); realtime may reach commerce (rpc)
@@ -169,7 +235,14 @@ function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }):
   // 7. Ingress: one host, the contract's paths, stickiness and long timeouts only for realtime
   const ingresses = byKind(objs, 'Ingress');
   if (ingresses.length) {
-    const svcApp = (name: string) => appOf(deployments.find((d) => Object.entries(byKind(objs, 'Service').find((s) => s.metadata.name === name).spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v)));
+    const svcApp = (name: string) =>
+      appOf(
+        deployments.find((d) =>
+          Object.entries(byKind(objs, 'Service').find((s) => s.metadata.name === name).spec.selector).every(
+            ([k, v]) => d.spec.template.metadata.labels[k] === v,
+          ),
+        ),
+      );
     const routes: Record<string, string> = {};
     const hosts = new Set<string>();
     for (const ing of ingresses) {
@@ -228,7 +301,8 @@ describe('helm chart helm/tandem', () => {
     expect(byKind(objs, 'Deployment').map((d) => d.spec.replicas)).toEqual([2, 2, 2]);
     expect(objs.every((o) => o.metadata.labels['app.kubernetes.io/managed-by'] === 'Helm')).toBe(true);
     // the config checksum rolls pods when the ConfigMap changes
-    for (const d of byKind(objs, 'Deployment')) expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
+    for (const d of byKind(objs, 'Deployment'))
+      expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[a-f0-9]{64}$/);
   });
 
   it('runs migrations as pre-install,pre-upgrade hook Jobs using only pre-existing objects', () => {
@@ -245,7 +319,10 @@ describe('helm chart helm/tandem', () => {
       // on first install the chart's ConfigMap and ServiceAccount do not exist yet
       expect(pod.serviceAccountName).toBeUndefined();
       expect(pod.containers[0].envFrom).toBeUndefined();
-      expect(pod.containers[0].env.find((e: K8sObject) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: 'tandem-secrets', key: expect.stringMatching(/-database-url$/) });
+      expect(pod.containers[0].env.find((e: K8sObject) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef).toEqual({
+        name: 'tandem-secrets',
+        key: expect.stringMatching(/-database-url$/),
+      });
     }
   });
 
@@ -268,7 +345,10 @@ describe('helm chart helm/tandem', () => {
   it('ci/full-values.yaml: ingress, HPA for commerce and realtime, PDBs, digests, TLS', () => {
     const objs = helmTemplate([join(CHART, 'ci/full-values.yaml')]);
     assertCommonProperties(objs, { managedBy: 'Helm' });
-    expect(names(byKind(objs, 'HorizontalPodAutoscaler'))).toEqual(['HorizontalPodAutoscaler/shop-commerce', 'HorizontalPodAutoscaler/shop-realtime']);
+    expect(names(byKind(objs, 'HorizontalPodAutoscaler'))).toEqual([
+      'HorizontalPodAutoscaler/shop-commerce',
+      'HorizontalPodAutoscaler/shop-realtime',
+    ]);
     expect(names(byKind(objs, 'PodDisruptionBudget'))).toEqual(APPS.map((a) => `PodDisruptionBudget/shop-${a}`));
     expect(names(byKind(objs, 'Ingress'))).toEqual(['Ingress/shop-api', 'Ingress/shop-realtime']);
     for (const h of byKind(objs, 'HorizontalPodAutoscaler')) {
@@ -276,12 +356,22 @@ describe('helm chart helm/tandem', () => {
       // an HPA-managed Deployment has no replicas field (an upgrade would reset the scale)
       expect(byKind(objs, 'Deployment').find((d) => d.metadata.name === h.metadata.name).spec.replicas).toBeUndefined();
     }
-    expect(byKind(objs, 'Deployment').find((d) => d.metadata.name === 'shop-auth').spec.template.spec.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
-    for (const i of byKind(objs, 'Ingress')) expect(i.spec.tls).toEqual([{ secretName: 'shop-tls', hosts: ['shop.example.org'] }]);
-    expect(byKind(objs, 'Ingress').find((i) => i.metadata.name === 'shop-realtime').metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+    expect(
+      byKind(objs, 'Deployment').find((d) => d.metadata.name === 'shop-auth').spec.template.spec.containers[0].image,
+    ).toMatch(/@sha256:[0-9a-f]{64}$/);
+    for (const i of byKind(objs, 'Ingress'))
+      expect(i.spec.tls).toEqual([{ secretName: 'shop-tls', hosts: ['shop.example.org'] }]);
+    expect(
+      byKind(objs, 'Ingress').find((i) => i.metadata.name === 'shop-realtime').metadata.annotations[
+        'cert-manager.io/cluster-issuer'
+      ],
+    ).toBe('letsencrypt');
     // selectors stay free of user labels too
     for (const d of byKind(objs, 'Deployment')) expect(d.spec.selector.matchLabels).not.toHaveProperty(['team']);
-    const cidrs = byKind(objs, 'NetworkPolicy').flatMap((n) => n.spec.egress ?? []).flatMap((r: K8sObject) => (r.to ?? []).map((t: K8sObject) => t.ipBlock?.cidr)).filter(Boolean);
+    const cidrs = byKind(objs, 'NetworkPolicy')
+      .flatMap((n) => n.spec.egress ?? [])
+      .flatMap((r: K8sObject) => (r.to ?? []).map((t: K8sObject) => t.ipBlock?.cidr))
+      .filter(Boolean);
     expect(new Set(cidrs)).toEqual(new Set(['10.20.0.0/16']));
   });
 
@@ -294,7 +384,8 @@ describe('helm chart helm/tandem', () => {
     const map: Record<string, string> = {};
     for (const r of routes) {
       expect(r.spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateway-system', sectionName: 'https' }]);
-      for (const rule of r.spec.rules) for (const m of rule.matches) map[m.path.value] = rule.backendRefs[0].name.replace('tdm-tandem-', '');
+      for (const rule of r.spec.rules)
+        for (const m of rule.matches) map[m.path.value] = rule.backendRefs[0].name.replace('tdm-tandem-', '');
     }
     expect(map).toEqual(ROUTES);
     const rt = routes.find((r) => r.metadata.name.endsWith('-realtime')).spec.rules[0];
@@ -325,23 +416,43 @@ describe('helm chart helm/tandem', () => {
       ['invalid-insecure.yaml', /readOnlyRootFilesystem|allOf/],
     ];
     for (const [file, message] of cases) {
-      expect([file, runFailing('helm', ['template', 'tdm', CHART, '-f', fixture(file)])]).toEqual([file, expect.stringMatching(message)]);
+      expect([file, runFailing('helm', ['template', 'tdm', CHART, '-f', fixture(file)])]).toEqual([
+        file,
+        expect.stringMatching(message),
+      ]);
       expect(runFailing('helm', ['lint', CHART, '-f', fixture(file)])).toMatch(/schema/);
     }
     // --set typos too, and the gateway needs a parent
-    expect(runFailing('helm', ['template', 'tdm', CHART, '--set', 'realtime.autoscaling.enable=true'])).toMatch(/additional properties 'enable' not allowed/);
-    expect(runFailing('helm', ['template', 'tdm', CHART, '--set', 'httpRoute.enabled=true'])).toMatch(/allOf|parentRefs/);
+    expect(runFailing('helm', ['template', 'tdm', CHART, '--set', 'realtime.autoscaling.enable=true'])).toMatch(
+      /additional properties 'enable' not allowed/,
+    );
+    expect(runFailing('helm', ['template', 'tdm', CHART, '--set', 'httpRoute.enabled=true'])).toMatch(
+      /allOf|parentRefs/,
+    );
   });
 
   it('holds no secret values: only references to existing Secrets', () => {
-    const files = ['values.yaml', ...readdirSync(join(CHART, 'ci')).map((f) => `ci/${f}`), ...readdirSync(join(CHART, 'templates')).filter((f) => f.includes('.')).map((f) => `templates/${f}`)];
+    const files = [
+      'values.yaml',
+      ...readdirSync(join(CHART, 'ci')).map((f) => `ci/${f}`),
+      ...readdirSync(join(CHART, 'templates'))
+        .filter((f) => f.includes('.'))
+        .map((f) => `templates/${f}`),
+    ];
     for (const f of files) {
       const text = readFileSync(join(CHART, f), 'utf8');
-      expect([f, text]).not.toEqual([f, expect.stringMatching(/-----BEGIN|(postgres(ql)?|redis|amqps?):\/\/[^\s:@/]+:[^\s@/]+@|kind:\s*Secret\b/)]);
+      expect([f, text]).not.toEqual([
+        f,
+        expect.stringMatching(/-----BEGIN|(postgres(ql)?|redis|amqps?):\/\/[^\s:@/]+:[^\s@/]+@|kind:\s*Secret\b/),
+      ]);
       expect([f, /^\s*(password|adminPassword|privateKey|secretValue)\s*:\s*\S/m.test(text)]).toEqual([f, false]);
     }
     const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
-    expect(values.jwt).toEqual({ existingSecret: 'tandem-jwt', privateKeyKey: 'private-key', publicKeyKey: 'public-key' });
+    expect(values.jwt).toEqual({
+      existingSecret: 'tandem-jwt',
+      privateKeyKey: 'private-key',
+      publicKeyKey: 'public-key',
+    });
   });
 
   it('documents every value (## @param) and the schema forbids unknown keys everywhere', () => {
@@ -353,7 +464,8 @@ describe('helm chart helm/tandem', () => {
       for (const [k, v] of Object.entries(o)) {
         const p = [...path, k];
         // per-app blocks share auth's documentation; free-form maps are documented as a whole
-        const isDoc = (q: string[]) => documented.has(q.join('.')) || (APPS.includes(q[0]) && documented.has(['auth', ...q.slice(1)].join('.')));
+        const isDoc = (q: string[]) =>
+          documented.has(q.join('.')) || (APPS.includes(q[0]) && documented.has(['auth', ...q.slice(1)].join('.')));
         const branch = v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0;
         // every leaf is documented, by its own @param or by one of its parents' (free-form maps)
         if (branch && !isDoc(p)) walk(v, p);
@@ -382,7 +494,12 @@ describe('kustomize k8s/', () => {
       [
         'ConfigMap/tandem-config',
         'ServiceAccount/tandem',
-        ...APPS.flatMap((a) => [`Deployment/tandem-${a}`, `Service/tandem-${a}`, `PodDisruptionBudget/tandem-${a}`, `NetworkPolicy/tandem-${a}`]),
+        ...APPS.flatMap((a) => [
+          `Deployment/tandem-${a}`,
+          `Service/tandem-${a}`,
+          `PodDisruptionBudget/tandem-${a}`,
+          `NetworkPolicy/tandem-${a}`,
+        ]),
         'HorizontalPodAutoscaler/tandem-commerce',
         'HorizontalPodAutoscaler/tandem-realtime',
         'Ingress/tandem-api',
@@ -395,8 +512,13 @@ describe('kustomize k8s/', () => {
       ].sort(),
     );
     assertCommonProperties(objs, { managedBy: 'kustomize' });
-    expect(byKind(objs, 'NetworkPolicy').find((n) => n.metadata.name === 'tandem-default-deny').spec.podSelector).toEqual({});
-    for (const j of byKind(objs, 'Job')) expect(j.spec.template.spec.containers[0].command.join(' ')).toMatch(/^node dist\/apps\/(auth|commerce)\/apps\/\1\/src\/migrate\.js$/);
+    expect(
+      byKind(objs, 'NetworkPolicy').find((n) => n.metadata.name === 'tandem-default-deny').spec.podSelector,
+    ).toEqual({});
+    for (const j of byKind(objs, 'Job'))
+      expect(j.spec.template.spec.containers[0].command.join(' ')).toMatch(
+        /^node dist\/apps\/(auth|commerce)\/apps\/\1\/src\/migrate\.js$/,
+      );
   });
 
   it('the example overlay sets namespace, images, host and a restricted Namespace', () => {
@@ -405,7 +527,8 @@ describe('kustomize k8s/', () => {
     const ns = byKind(objs, 'Namespace');
     expect(ns.map((n) => n.metadata.labels['pod-security.kubernetes.io/enforce'])).toEqual(['restricted']);
     for (const o of objs.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('tandem');
-    for (const d of byKind(objs, 'Deployment')) expect(d.spec.template.spec.containers[0].image).toBe(`registry.example.com/tandem/${appOf(d)}:0.1.0`);
+    for (const d of byKind(objs, 'Deployment'))
+      expect(d.spec.template.spec.containers[0].image).toBe(`registry.example.com/tandem/${appOf(d)}:0.1.0`);
     for (const i of byKind(objs, 'Ingress')) expect(i.spec.rules[0].host).toBe('shop.example.org');
   });
 });
@@ -440,10 +563,26 @@ describe('docker/', () => {
       // the compose plugin is not installed here: structural checks below only
     }
     if (composeCli) {
-      execFileSync('docker', ['compose', '-f', file, 'config', '-q'], { env: { ...process.env, JWT_PRIVATE_KEY: 'x', ADMIN_PASSWORD: 'x' }, stdio: 'pipe' });
+      execFileSync('docker', ['compose', '-f', file, 'config', '-q'], {
+        env: { ...process.env, JWT_PRIVATE_KEY: 'x', ADMIN_PASSWORD: 'x' },
+        stdio: 'pipe',
+      });
     }
     const c = parse(readFileSync(file, 'utf8'), { merge: true });
-    expect(Object.keys(c.services).sort()).toEqual(['auth', 'commerce', 'migrate-auth', 'migrate-commerce', 'postgres', 'proxy', 'rabbitmq', 'realtime-a', 'realtime-b', 'redis'].sort());
+    expect(Object.keys(c.services).sort()).toEqual(
+      [
+        'auth',
+        'commerce',
+        'migrate-auth',
+        'migrate-commerce',
+        'postgres',
+        'proxy',
+        'rabbitmq',
+        'realtime-a',
+        'realtime-b',
+        'redis',
+      ].sort(),
+    );
     for (const [name, s] of Object.entries<K8sObject>(c.services)) {
       expect([name, s.image]).toEqual([name, expect.stringMatching(/^[\w./-]+:[\w.${}:-]+$/)]);
       expect(s.image).not.toMatch(/:latest$/);
@@ -451,7 +590,9 @@ describe('docker/', () => {
     for (const app of ['auth', 'commerce', 'realtime-a', 'realtime-b']) {
       const s = c.services[app];
       const a = app.replace(/-[ab]$/, '');
-      expect(Object.keys(s.environment)).toEqual(expect.arrayContaining([...REQUIRED_ENV[a], 'NODE_ENV', 'MIGRATIONS_RUN']));
+      expect(Object.keys(s.environment)).toEqual(
+        expect.arrayContaining([...REQUIRED_ENV[a], 'NODE_ENV', 'MIGRATIONS_RUN']),
+      );
       expect(s.environment.PORT).toBe(String(PORTS[a]));
       expect(s.read_only).toBe(true);
     }
@@ -461,7 +602,10 @@ describe('docker/', () => {
     expect(c.services.proxy.volumes).toContain('./nginx.conf:/etc/nginx/nginx.conf:ro');
     const nginx = readFileSync(join(ROOT, 'docker/nginx.conf'), 'utf8');
     expect(nginx).toMatch(/upstream realtime \{\s*ip_hash;\s*server realtime-a:3003;\s*server realtime-b:3003;\s*\}/);
-    for (const [path, app] of Object.entries(ROUTES)) expect(nginx).toMatch(new RegExp(`location ${path.replace(/\./g, '\\.')}/?\\s*\\{[^}]*proxy_pass http://${app};`));
+    for (const [path, app] of Object.entries(ROUTES))
+      expect(nginx).toMatch(
+        new RegExp(`location ${path.replace(/\./g, '\\.')}/?\\s*\\{[^}]*proxy_pass http://${app};`),
+      );
     expect(nginx).toMatch(/proxy_read_timeout 3600s/);
   });
 });

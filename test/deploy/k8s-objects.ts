@@ -27,7 +27,13 @@ export function run(tool: 'helm' | 'kubectl', args: string[]): string {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     // helm must not look for a cluster or a user config.
-    env: { ...process.env, HELM_CACHE_HOME: join(ROOT, '.tools/helm/cache'), HELM_CONFIG_HOME: join(ROOT, '.tools/helm/config'), HELM_DATA_HOME: join(ROOT, '.tools/helm/data'), KUBECONFIG: '/dev/null' },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: join(ROOT, '.tools/helm/cache'),
+      HELM_CONFIG_HOME: join(ROOT, '.tools/helm/config'),
+      HELM_DATA_HOME: join(ROOT, '.tools/helm/data'),
+      KUBECONFIG: '/dev/null',
+    },
   });
 }
 
@@ -66,7 +72,9 @@ export function schemaErrors(obj: K8sObject): string[] {
   const validate = validators[key];
   if (!validate) return [`no schema vendored for ${key}`];
   if (validate(obj)) return [];
-  return (validate.errors ?? []).map((e) => `${key} ${obj.metadata?.name}: ${e.instancePath} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e) => `${key} ${obj.metadata?.name}: ${e.instancePath} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
+  );
 }
 
 export function podSpecOf(obj: K8sObject): K8sObject | undefined {

@@ -2,7 +2,10 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 
 /** Asserts an RFC 9457 answer and returns its body. */
-export function expectProblem(res: Response, status: number): Record<string, unknown> & { errors?: { field: string; message: string }[] } {
+export function expectProblem(
+  res: Response,
+  status: number,
+): Record<string, unknown> & { errors?: { field: string; message: string }[] } {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toEqual(
@@ -35,7 +38,11 @@ export interface TestSession {
   expiresIn: number;
 }
 
-export async function register(authUrl: string, email = uniqueEmail(), password = 'password-1234'): Promise<TestSession> {
+export async function register(
+  authUrl: string,
+  email = uniqueEmail(),
+  password = 'password-1234',
+): Promise<TestSession> {
   const res = await request(authUrl).post('/api/v1/auth/register').send({ email, password, name: 'Test User' });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as TestSession;

@@ -1,5 +1,15 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, Max, Min, MinLength, registerDecorator } from 'class-validator';
+import {
+  IsBoolean,
+  IsEmail,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  registerDecorator,
+} from 'class-validator';
 import { BaseConfig, IsServiceUrl, ToBoolean, ToInt } from '@tandem/platform';
 
 /** PEM from an env var; `\n` escapes (common in .env files and CI secrets) become newlines. */
@@ -18,7 +28,8 @@ function IsPem(kind: 'private' | 'public') {
         validate(value: unknown) {
           if (typeof value !== 'string') return false;
           try {
-            const key = kind === 'private' ? createPrivateKey(normalizePem(value)) : createPublicKey(normalizePem(value));
+            const key =
+              kind === 'private' ? createPrivateKey(normalizePem(value)) : createPublicKey(normalizePem(value));
             return key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'rsa';
           } catch {
             return false;

@@ -58,7 +58,9 @@ export class AuthService {
     const email = normalizeEmail(dto.email);
     await this.limiter.assertLoginAllowed(email, ip);
     const user = await this.dataSource.getRepository(UserRecord).findOneBy({ email });
-    const valid = user ? await this.hasher.verify(dto.password, user.passwordHash) : await this.hasher.verifyDecoy(dto.password);
+    const valid = user
+      ? await this.hasher.verify(dto.password, user.passwordHash)
+      : await this.hasher.verifyDecoy(dto.password);
     if (!user || !valid) {
       await this.limiter.recordFailure(email, ip);
       throw Problems.unauthorized(INVALID_CREDENTIALS);
@@ -76,12 +78,14 @@ export class AuthService {
     await this.limiter.consumeRequest(ip);
     const hash = hashRefreshToken(refreshToken);
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const spent: RefreshTokenRecord[] = await manager.query(
-        `UPDATE refresh_tokens SET used_at = now()
+      const spent: RefreshTokenRecord[] = await manager
+        .query(
+          `UPDATE refresh_tokens SET used_at = now()
           WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
           RETURNING id, family_id AS "familyId", user_id AS "userId"`,
-        [hash],
-      ).then(([rows]: [RefreshTokenRecord[]]) => rows);
+          [hash],
+        )
+        .then(([rows]: [RefreshTokenRecord[]]) => rows);
       const current = spent[0];
       if (current) {
         const user = await manager.findOneByOrFail(UserRecord, { id: current.userId });
@@ -110,7 +114,11 @@ export class AuthService {
     return toUser(user);
   }
 
-  private async openSession(manager: EntityManager, user: UserRecord, familyId: string = randomUUID()): Promise<Session> {
+  private async openSession(
+    manager: EntityManager,
+    user: UserRecord,
+    familyId: string = randomUUID(),
+  ): Promise<Session> {
     const refresh = this.tokens.refreshToken();
     await manager.insert(RefreshTokenRecord, {
       familyId,

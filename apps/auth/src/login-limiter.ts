@@ -5,7 +5,13 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Problems, REDIS } from '@tandem/platform';
 import { AuthConfig } from './auth.config.js';
 
-function limiter(redis: Redis | null, keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract {
+function limiter(
+  redis: Redis | null,
+  keyPrefix: string,
+  points: number,
+  duration: number,
+  blockDuration = 0,
+): RateLimiterAbstract {
   const options = { keyPrefix: `tandem:auth:${keyPrefix}`, points, duration, blockDuration };
   // Redis counters are shared by every auth replica; in memory they are per process (one replica).
   return redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);

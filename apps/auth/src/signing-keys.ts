@@ -12,11 +12,13 @@ export interface SigningKey {
 
 function algorithmOf(key: KeyObject): 'ES256' | 'RS256' {
   if (key.asymmetricKeyType === 'ec') {
-    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('JWT keys on EC must use the P-256 curve');
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      throw new Error('JWT keys on EC must use the P-256 curve');
     return 'ES256';
   }
   if (key.asymmetricKeyType === 'rsa') {
-    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new Error('JWT RSA keys must have at least 2048 bits');
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+      throw new Error('JWT RSA keys must have at least 2048 bits');
     return 'RS256';
   }
   throw new Error(`unsupported JWT key type ${key.asymmetricKeyType}`);

@@ -1,15 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 
 export interface Money {
   /** Integer minor units (cents). */
@@ -120,4 +110,3 @@ export class ListProductsQueryDto extends PageQueryDto {
   @MaxLength(100)
   q?: string;
 }
-

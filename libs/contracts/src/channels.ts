@@ -5,8 +5,7 @@
 export type Channel = `catalog` | `product:${string}` | `user:${string}` | `order:${string}`;
 
 export type ParsedChannel =
-  | { kind: 'catalog'; name: 'catalog' }
-  | { kind: 'product' | 'user' | 'order'; id: string; name: Channel };
+  { kind: 'catalog'; name: 'catalog' } | { kind: 'product' | 'user' | 'order'; id: string; name: Channel };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const MAX_CHANNEL_LENGTH = 64;

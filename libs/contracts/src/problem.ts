@@ -17,12 +17,7 @@ export interface ProblemDetails {
 
 /** Error ack payload of the Socket.IO gateway (contract: Realtime). */
 export type SocketErrorCode =
-  | 'invalid_request'
-  | 'invalid_channel'
-  | 'forbidden'
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'internal';
+  'invalid_request' | 'invalid_channel' | 'forbidden' | 'unauthorized' | 'rate_limited' | 'internal';
 
 export interface SocketError {
   code: SocketErrorCode;

@@ -7,7 +7,11 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'outbox' })
 export class OutboxRecord {
   /** bigint comes back from pg as a string; it stays below 2^53 for any realistic stream. */
-  @PrimaryColumn({ type: 'bigint', name: 'offset', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @PrimaryColumn({
+    type: 'bigint',
+    name: 'offset',
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  })
   offset!: number;
 
   @Column({ type: 'uuid', unique: true })

@@ -19,7 +19,9 @@ export class CreateOutbox1732300000000 implements MigrationInterface {
         published_at timestamptz
       )`);
     await runner.query(`CREATE INDEX IF NOT EXISTS outbox_pending ON outbox ("offset") WHERE published_at IS NULL`);
-    await runner.query(`CREATE INDEX IF NOT EXISTS outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL`);
+    await runner.query(
+      `CREATE INDEX IF NOT EXISTS outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL`,
+    );
   }
 
   async down(): Promise<void> {

@@ -54,7 +54,9 @@ export const ToInt = () =>
   Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 
 export const ToBoolean = () =>
-  Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value));
+  Transform(({ value }) =>
+    value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value,
+  );
 
 /** Comma-separated list → trimmed, non-empty items. */
 export const ToList = () =>

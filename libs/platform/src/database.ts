@@ -78,6 +78,9 @@ class MigrationRunner implements OnModuleInit {
 @Module({})
 export class MigrationsOnStart {
   static forRoot(enabled: boolean): DynamicModule {
-    return { module: MigrationsOnStart, providers: [{ provide: MIGRATE_AT_START, useValue: enabled }, MigrationRunner] };
+    return {
+      module: MigrationsOnStart,
+      providers: [{ provide: MIGRATE_AT_START, useValue: enabled }, MigrationRunner],
+    };
   }
 }

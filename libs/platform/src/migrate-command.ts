@@ -21,7 +21,9 @@ export async function migrateCommand(app: string, options: Omit<DatabaseOptions,
     await dataSource.destroy();
     process.stdout.write(`${app}: ${applied.length ? `applied ${applied.join(', ')}` : 'schema up to date'}\n`);
   } catch (error) {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `${app}: migration failed: ${(error as Error).message}\n`);
+    process.stderr.write(
+      error instanceof ConfigError ? `${error.message}\n` : `${app}: migration failed: ${(error as Error).message}\n`,
+    );
     process.exit(1);
   }
 }

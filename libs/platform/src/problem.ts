@@ -72,11 +72,22 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
       typeof response === 'object' && response !== null && 'message' in response
         ? String((response as { message: unknown }).message)
         : exception.message;
-    return { type: TYPE_BASE + slugFor(status), title: STATUS_CODES[status] ?? 'Error', status, detail: message, instance };
+    return {
+      type: TYPE_BASE + slugFor(status),
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail: message,
+      instance,
+    };
   }
   const parser = exception as BodyParserError;
   const parserStatus = parser?.status ?? parser?.statusCode;
-  if (typeof parser?.type === 'string' && typeof parserStatus === 'number' && parserStatus >= 400 && parserStatus < 500) {
+  if (
+    typeof parser?.type === 'string' &&
+    typeof parserStatus === 'number' &&
+    parserStatus >= 400 &&
+    parserStatus < 500
+  ) {
     if (parser.type === 'entity.parse.failed') {
       const forbidden = /^forbidden key "(.+)"$/.exec(parser.message ?? '');
       return {
@@ -89,8 +100,16 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
       };
     }
     const detail =
-      parser.type === 'entity.too.large' ? 'The body is larger than this endpoint accepts' : 'The body could not be read';
-    return { type: TYPE_BASE + slugFor(parserStatus), title: STATUS_CODES[parserStatus] ?? 'Error', status: parserStatus, detail, instance };
+      parser.type === 'entity.too.large'
+        ? 'The body is larger than this endpoint accepts'
+        : 'The body could not be read';
+    return {
+      type: TYPE_BASE + slugFor(parserStatus),
+      title: STATUS_CODES[parserStatus] ?? 'Error',
+      status: parserStatus,
+      detail,
+      instance,
+    };
   }
   return {
     type: TYPE_BASE + 'internal',

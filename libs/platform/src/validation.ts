@@ -9,7 +9,8 @@ function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
     const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
       field,
       // class-validator prefixes messages with the property name; keep the message about the rule.
-      message: rule === 'whitelistValidation' ? 'is not allowed' : message.replace(new RegExp(`^${error.property}\\s`), ''),
+      message:
+        rule === 'whitelistValidation' ? 'is not allowed' : message.replace(new RegExp(`^${error.property}\\s`), ''),
     }));
     return [...own, ...fieldErrors(error.children ?? [], field)];
   });

@@ -1,4 +1,12 @@
-import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Role } from '@tandem/contracts';
@@ -31,7 +39,10 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_KEY, [context.getHandler(), context.getClass()]);
+    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const header = req.headers.authorization;
     if (!header && optional) return true;
     const token = bearerToken(header);
@@ -44,7 +55,10 @@ export class AccessTokenGuard implements CanActivate {
       }
       throw error;
     }
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (roles?.length && !roles.some((role) => req.principal!.roles.includes(role))) {
       throw Problems.forbidden(`This requires the ${roles.join(' or ')} role`);
     }
@@ -57,7 +71,8 @@ export const Authenticated = (...roles: Role[]) =>
   applyDecorators(SetMetadata(ROLES_KEY, roles), UseGuards(AccessTokenGuard));
 
 /** Anyone may call; a bearer token, when sent, must be valid and identifies the caller. */
-export const OptionallyAuthenticated = () => applyDecorators(SetMetadata(OPTIONAL_KEY, true), UseGuards(AccessTokenGuard));
+export const OptionallyAuthenticated = () =>
+  applyDecorators(SetMetadata(OPTIONAL_KEY, true), UseGuards(AccessTokenGuard));
 
 /** The verified caller (`undefined` on optionally authenticated routes called anonymously). */
 export const CurrentPrincipal = createParamDecorator(

@@ -120,7 +120,3 @@ export class AuthConfig extends BaseConfig {
   @IsServiceUrl(['amqp:', 'amqps:'])
   BROKER_URL?: string;
 }
-
-export function shouldMigrateAtStart(config: { MIGRATIONS_RUN?: boolean; NODE_ENV: string }): boolean {
-  return config.MIGRATIONS_RUN ?? config.NODE_ENV !== 'production';
-}

@@ -12,9 +12,10 @@ import {
   postgresOptions,
   RedisModule,
   RedisProbe,
+  shouldMigrateAtStart,
 } from '@tandem/platform';
 import { AdminBootstrap } from './admin-bootstrap.js';
-import { AuthConfig, shouldMigrateAtStart } from './auth.config.js';
+import { AuthConfig } from './auth.config.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginLimiter } from './login-limiter.js';

@@ -1,29 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { Problems, REDIS } from '@tandem/platform';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { consumeOrThrow, createLimiter, Problems, REDIS, retryAfterSeconds } from '@tandem/platform';
 import { AuthConfig } from './auth.config.js';
-
-function limiter(
-  redis: Redis | null,
-  keyPrefix: string,
-  points: number,
-  duration: number,
-  blockDuration = 0,
-): RateLimiterAbstract {
-  const options = { keyPrefix: `tandem:auth:${keyPrefix}`, points, duration, blockDuration };
-  // Redis counters are shared by every auth replica; in memory they are per process (one replica).
-  return redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);
-}
-
-function retryAfter(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-}
 
 /**
  * Brute-force protection (contract: "Repeated failed logins for one account or one IP are slowed
- * down or refused"). Only failures count; a success clears the account's counter.
+ * down or refused"). Only failures count; a success clears the account's counter. Redis counters
+ * are shared by every auth replica; in memory they are per process (one replica).
  */
 @Injectable()
 export class LoginLimiter {
@@ -32,21 +16,25 @@ export class LoginLimiter {
   private readonly perIpRequests: RateLimiterAbstract;
 
   constructor(@Inject(AuthConfig) config: AuthConfig, @Inject(REDIS) redis: Redis | null) {
-    const block = config.LOGIN_BLOCK_SECONDS;
-    this.perAccount = limiter(redis, 'login-account', config.LOGIN_MAX_FAILURES_PER_ACCOUNT, block, block);
-    this.perIp = limiter(redis, 'login-ip', config.LOGIN_MAX_FAILURES_PER_IP, block, block);
-    this.perIpRequests = limiter(redis, 'requests-ip', config.AUTH_REQUESTS_PER_IP_PER_MINUTE, 60);
+    const window = config.LOGIN_BLOCK_SECONDS;
+    this.perAccount = createLimiter(redis, 'auth:login-account', config.LOGIN_MAX_FAILURES_PER_ACCOUNT, window);
+    this.perIp = createLimiter(redis, 'auth:login-ip', config.LOGIN_MAX_FAILURES_PER_IP, window);
+    this.perIpRequests = createLimiter(redis, 'auth:requests-ip', config.AUTH_REQUESTS_PER_IP_PER_MINUTE, 60);
   }
 
   /** Throws 429 when the account or the IP is currently refused. */
   async assertLoginAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.perAccount.get(email), this.perIp.get(ip)]);
-    const blocked = [account, address].filter(
-      (res, i): res is RateLimiterRes =>
-        res !== null && res.consumedPoints >= (i === 0 ? this.perAccount.points : this.perIp.points),
+    const checks: [RateLimiterAbstract, string][] = [
+      [this.perAccount, email],
+      [this.perIp, ip],
+    ];
+    const states = await Promise.all(checks.map(([limiter, key]) => limiter.get(key)));
+    const blocked = states.filter(
+      (res, i): res is RateLimiterRes => res !== null && res.consumedPoints >= checks[i]![0].points,
     );
     if (blocked.length > 0) {
-      throw Problems.tooManyRequests(Math.max(...blocked.map(retryAfter)), 'Too many failed logins; try again later');
+      const wait = Math.max(...blocked.map(retryAfterSeconds));
+      throw Problems.tooManyRequests(wait, 'Too many failed logins; try again later');
     }
   }
 
@@ -60,11 +48,6 @@ export class LoginLimiter {
 
   /** General per-IP budget for registration and refresh. */
   async consumeRequest(ip: string): Promise<void> {
-    try {
-      await this.perIpRequests.consume(ip);
-    } catch (error) {
-      if (error instanceof RateLimiterRes) throw Problems.tooManyRequests(retryAfter(error));
-      throw error;
-    }
+    await consumeOrThrow(this.perIpRequests, ip);
   }
 }

@@ -4,3 +4,4 @@ export * from './orders.dto.js';
 export * from './events.js';
 export * from './channels.js';
 export * from './problem.js';
+export * from './realtime.dto.js';

@@ -84,3 +84,8 @@ export class MigrationsOnStart {
     };
   }
 }
+
+/** Migrations at start: yes by default, except in production, where a Job or Helm hook runs them. */
+export function shouldMigrateAtStart(config: { MIGRATIONS_RUN?: boolean; NODE_ENV: string }): boolean {
+  return config.MIGRATIONS_RUN ?? config.NODE_ENV !== 'production';
+}

@@ -8,3 +8,4 @@ export * from './http-app.js';
 export * from './database.js';
 export * from './redis.js';
 export * from './migrate-command.js';
+export * from './rate-limit.js';

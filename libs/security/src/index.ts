@@ -1,3 +1,4 @@
 export * from './token-verifier.js';
 export * from './principal.js';
 export * from './auth.guard.js';
+export * from './security.module.js';

@@ -1,0 +1,84 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutboxModule, OutboxRecord } from '@tandem/messaging';
+import type { OutboxModuleOptions } from '@tandem/messaging';
+import {
+  DatabaseProbe,
+  HealthModule,
+  IpRateLimitGuard,
+  loggingModule,
+  MetricsModule,
+  MigrationsOnStart,
+  postgresOptions,
+  RedisModule,
+  RedisProbe,
+  REQUESTS_PER_IP_PER_MINUTE,
+} from '@tandem/platform';
+import { SecurityModule } from '@tandem/security';
+import { CatalogService } from './catalog.service.js';
+import { CommerceConfig } from './commerce.config.js';
+import { commerceMigrations } from './migrations/index.js';
+import { OrdersController } from './orders.controller.js';
+import { OrdersService } from './orders.service.js';
+import { ProductRecord } from './product.entity.js';
+import { ProductsController } from './products.controller.js';
+import { shouldMigrateAtStart } from '@tandem/platform';
+
+export const commerceEntities = [ProductRecord, OutboxRecord];
+export { commerceMigrations };
+
+/**
+ * The commerce feature: catalog and orders. Needs a global DataSource, REDIS and an
+ * AccessTokenVerifier (SecurityModule); the app module below, or standalone, provides them.
+ */
+@Module({})
+export class CommerceModule {
+  static register(config: Pick<CommerceConfig, 'REQUESTS_PER_IP_PER_MINUTE'>): DynamicModule {
+    return {
+      module: CommerceModule,
+      controllers: [ProductsController, OrdersController],
+      providers: [
+        CatalogService,
+        OrdersService,
+        { provide: REQUESTS_PER_IP_PER_MINUTE, useValue: config.REQUESTS_PER_IP_PER_MINUTE },
+        { provide: APP_GUARD, useClass: IpRateLimitGuard },
+      ],
+      exports: [CatalogService],
+    };
+  }
+}
+
+/** The commerce app as deployed on its own. */
+@Module({})
+export class CommerceAppModule {
+  static forRoot(config: CommerceConfig, outbox: Partial<OutboxModuleOptions> = {}): DynamicModule {
+    return {
+      module: CommerceAppModule,
+      imports: [
+        loggingModule('commerce', config.LOG_LEVEL),
+        TypeOrmModule.forRoot(
+          postgresOptions({
+            url: config.DATABASE_URL,
+            entities: commerceEntities,
+            migrations: commerceMigrations,
+            migrationsTableName: 'commerce_migrations',
+          }),
+        ),
+        MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
+        RedisModule.forRoot(config.REDIS_URL, 'commerce'),
+        SecurityModule.forRoot({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+        OutboxModule.forRoot({
+          name: 'commerce',
+          brokerUrl: config.BROKER_URL,
+          relay: { retentionMs: config.RETENTION_HOURS * 3600_000 },
+          ...outbox,
+        }),
+        MetricsModule,
+        HealthModule.forRoot([DatabaseProbe, RedisProbe]),
+        CommerceModule.register(config),
+      ],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { NewOrderDto, OrderStatusDto, PageQueryDto, STREAM_OFFSET_HEADER } from '@tandem/contracts';
+import type { Order, Page } from '@tandem/contracts';
+import { Authenticated, CurrentPrincipal } from '@tandem/security';
+import type { Principal } from '@tandem/security';
+import { requireIdempotencyKey } from './idempotency.js';
+import { OrdersService } from './orders.service.js';
+
+@Controller('api/v1/orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  @Authenticated('customer')
+  async place(
+    @CurrentPrincipal() principal: Principal,
+    @Headers('idempotency-key') key: string | undefined,
+    @Body() dto: NewOrderDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Order> {
+    const result = await this.orders.place(principal, dto, requireIdempotencyKey(key));
+    res.status(result.status);
+    res.setHeader('Location', `/api/v1/orders/${result.body.id}`);
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return result.body;
+  }
+
+  @Get()
+  @Authenticated()
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: PageQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Page<Order>> {
+    const { value, offset } = await this.orders.list(principal, query);
+    res.setHeader(STREAM_OFFSET_HEADER, String(offset));
+    return value;
+  }
+
+  @Get(':id')
+  @Authenticated()
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Order> {
+    const { value, offset } = await this.orders.get(principal, id);
+    res.setHeader(STREAM_OFFSET_HEADER, String(offset));
+    return value;
+  }
+
+  @Post(':id/pay')
+  @HttpCode(200)
+  @Authenticated()
+  pay(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<Order> {
+    return this.orders.pay(principal, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Authenticated()
+  cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<Order> {
+    return this.orders.cancel(principal, id);
+  }
+
+  @Patch(':id/status')
+  @HttpCode(200)
+  @Authenticated('admin')
+  setStatus(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: OrderStatusDto,
+  ): Promise<Order> {
+    return this.orders.setStatus(principal, id, dto.status);
+  }
+}

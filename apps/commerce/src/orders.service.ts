@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { canTransition, channels } from '@tandem/contracts';
+import type { NewOrderDto, Order, OrderStatus, Page, PageQueryDto } from '@tandem/contracts';
+import { appendToOutbox } from '@tandem/messaging';
+import type { NewEvent } from '@tandem/messaging';
+import { Problems } from '@tandem/platform';
+import { isAdmin } from '@tandem/security';
+import type { Principal } from '@tandem/security';
+import { fingerprint, once } from './idempotency.js';
+import type { StoredResponse } from './idempotency.js';
+import { loadOrders } from './order.model.js';
+import { assertUuid, decodeCursor, encodeCursor, readSnapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
+
+const DEFAULT_PAGE = 20;
+
+interface Reserved {
+  id: string;
+  stock: number;
+  price_amount: string;
+  price_currency: string;
+}
+
+function orderChannels(order: Order) {
+  return [channels.user(order.userId), channels.order(order.id)];
+}
+
+function inventoryEvent(productId: string, stock: number, delta: number): NewEvent {
+  return {
+    type: 'inventory.changed',
+    channels: [channels.product(productId), channels.catalog],
+    data: { productId, stock, delta },
+  };
+}
+
+@Injectable()
+export class OrdersService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Places an order and reserves its stock in one transaction. Each product's stock is taken with
+   * a conditional UPDATE (`stock >= quantity`), in product-id order so concurrent orders cannot
+   * deadlock; no read-then-write, so no oversell under any concurrency.
+   */
+  place(principal: Principal, dto: NewOrderDto, idempotencyKey: string): Promise<StoredResponse<Order> & { replayed: boolean }> {
+    const request = fingerprint({ method: 'POST', path: '/api/v1/orders', body: dto });
+    return this.dataSource.transaction((manager) =>
+      once(manager, principal.id, idempotencyKey, request, async () => ({
+        status: 201,
+        body: await this.reserveAndCreate(manager, principal.id, dto),
+      })),
+    );
+  }
+
+  private async reserveAndCreate(manager: EntityManager, userId: string, dto: NewOrderDto): Promise<Order> {
+    const wanted = new Map<string, number>();
+    for (const line of dto.items) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+    const reserved = new Map<string, Reserved>();
+    for (const productId of [...wanted.keys()].sort()) {
+      const quantity = wanted.get(productId)!;
+      const [row]: Reserved[] = await manager
+        .query(
+          `UPDATE products SET stock = stock - $2, version = version + 1, updated_at = clock_timestamp()
+            WHERE id = $1 AND stock >= $2 RETURNING id, stock, price_amount, price_currency`,
+          [productId, quantity],
+        )
+        .then(([rows]: [Reserved[]]) => rows);
+      if (!row) {
+        const [exists] = await manager.query('SELECT stock FROM products WHERE id = $1', [productId]);
+        if (!exists) throw Problems.unprocessable('unknown-product', `Product ${productId} does not exist`);
+        throw Problems.conflict('insufficient-stock', `Only ${exists.stock} of product ${productId} left, ${quantity} requested`);
+      }
+      reserved.set(productId, row);
+    }
+    const currencies = new Set([...reserved.values()].map((row) => row.price_currency));
+    if (currencies.size > 1) throw Problems.unprocessable('mixed-currencies', 'All products of an order must share one currency');
+    const currency = [...currencies][0]!;
+    const total = dto.items.reduce((sum, line) => sum + Number(reserved.get(line.productId)!.price_amount) * line.quantity, 0);
+
+    const [{ id }] = await manager.query(
+      `INSERT INTO orders (user_id, status, total_amount, currency) VALUES ($1, 'pending', $2, $3) RETURNING id`,
+      [userId, total, currency],
+    );
+    const values: unknown[] = [];
+    const tuples = dto.items.map((line, i) => {
+      const price = reserved.get(line.productId)!;
+      values.push(id, i + 1, line.productId, line.quantity, price.price_amount, price.price_currency);
+      const n = i * 6;
+      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`;
+    });
+    await manager.query(
+      `INSERT INTO order_items (order_id, line, product_id, quantity, unit_amount, currency) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+    const order = (await loadOrders(manager, 'id = $1', [id]))[0]!.order;
+    await appendToOutbox(manager, [
+      { type: 'order.created', channels: orderChannels(order), data: order },
+      ...[...reserved.values()].map((row) => inventoryEvent(row.id, row.stock, -wanted.get(row.id)!)),
+    ]);
+    return order;
+  }
+
+  list(principal: Principal, query: PageQueryDto): Promise<Snapshot<Page<Order>>> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const before = decodeCursor(query.cursor);
+    return readSnapshot(this.dataSource, async (manager) => {
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      if (!isAdmin(principal)) {
+        params.push(principal.id);
+        conditions.push(`user_id = $${params.length}`);
+      }
+      if (before) {
+        params.push(before.createdAt, before.id);
+        conditions.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      params.push(limit + 1);
+      const rows = await loadOrders(
+        manager,
+        conditions.length ? conditions.join(' AND ') : 'true',
+        params,
+        `ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((row) => row.order),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.order.id) : null,
+      };
+    });
+  }
+
+  get(principal: Principal, id: string): Promise<Snapshot<Order>> {
+    return readSnapshot(this.dataSource, (manager) => this.visible(manager, principal, id, false));
+  }
+
+  /** Simulated payment: only the owner pays. */
+  pay(principal: Principal, id: string): Promise<Order> {
+    return this.transition(principal, id, 'paid', (order) => {
+      if (order.userId !== principal.id) throw Problems.forbidden('Only the customer who placed the order can pay it');
+    });
+  }
+
+  /** Owner or admin; stock goes back to the shelf. */
+  cancel(principal: Principal, id: string): Promise<Order> {
+    return this.transition(principal, id, 'cancelled');
+  }
+
+  /** Admin fulfilment: `shipped`, then `delivered`. */
+  setStatus(principal: Principal, id: string, status: 'shipped' | 'delivered'): Promise<Order> {
+    return this.transition(principal, id, status);
+  }
+
+  private transition(principal: Principal, id: string, to: OrderStatus, authorize?: (order: Order) => void): Promise<Order> {
+    return this.dataSource.transaction(async (manager) => {
+      const order = await this.visible(manager, principal, id, true);
+      authorize?.(order);
+      if (!canTransition(order.status, to)) {
+        throw Problems.conflict('invalid-transition', `An order that is ${order.status} cannot become ${to}`);
+      }
+      await manager.query(`UPDATE orders SET status = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, to]);
+      const events: NewEvent[] = [];
+      if (to === 'cancelled') {
+        const returned = new Map<string, number>();
+        for (const item of order.items) returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
+        for (const productId of [...returned.keys()].sort()) {
+          const quantity = returned.get(productId)!;
+          const [[row]] = await manager.query(
+            `UPDATE products SET stock = stock + $2, version = version + 1, updated_at = clock_timestamp()
+              WHERE id = $1 RETURNING stock`,
+            [productId, quantity],
+          );
+          events.push(inventoryEvent(productId, row.stock, quantity));
+        }
+      }
+      const updated = (await loadOrders(manager, 'id = $1', [id]))[0]!.order;
+      events.unshift({
+        type: 'order.status_changed',
+        channels: orderChannels(updated),
+        data: { orderId: id, from: order.status, to, order: updated },
+      });
+      await appendToOutbox(manager, events);
+      return updated;
+    });
+  }
+
+  /** The order if the principal may see it; another customer's order is a 404, never a 403. */
+  private async visible(manager: EntityManager, principal: Principal, id: string, lock: boolean): Promise<Order> {
+    assertUuid(id, 'Order');
+    const [found] = await loadOrders(manager, 'id = $1', [id], lock ? 'FOR UPDATE' : '');
+    if (!found || (found.order.userId !== principal.id && !isAdmin(principal))) throw Problems.notFound('Order not found');
+    return found.order;
+  }
+}

@@ -1,0 +1,47 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { isUuid } from '@tandem/contracts';
+import { streamHead } from '@tandem/messaging';
+import { Problems } from '@tandem/platform';
+
+export interface Snapshot<T> {
+  value: T;
+  /** The newest stream offset reflected in `value` (contract: X-Stream-Offset). */
+  offset: number;
+}
+
+/**
+ * Runs `read` and reads the stream head in one REPEATABLE READ snapshot: every event up to `offset`
+ * is reflected in the data, and none after it, so `subscribe { since: offset }` joins without gap
+ * or duplicate.
+ */
+export async function readSnapshot<T>(dataSource: DataSource, read: (manager: EntityManager) => Promise<T>): Promise<Snapshot<T>> {
+  return dataSource.transaction('REPEATABLE READ', async (manager) => {
+    await manager.query('SET TRANSACTION READ ONLY');
+    const value = await read(manager);
+    return { value, offset: await streamHead(manager) };
+  });
+}
+
+/** Opaque keyset cursor: base64url of `[createdAt, id]`. */
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | null {
+  if (cursor === undefined) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [createdAt, id] = parsed as unknown[];
+      if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && isUuid(id)) return { createdAt, id };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw Problems.badRequest('The cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+}
+
+/** 404 for ids that are not UUIDs, without asking the database. */
+export function assertUuid(id: string, what: string): void {
+  if (!isUuid(id)) throw Problems.notFound(`${what} not found`);
+}

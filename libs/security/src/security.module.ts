@@ -1,0 +1,25 @@
+import { Global, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { AccessTokenGuard } from './auth.guard.js';
+import { AccessTokenVerifier } from './token-verifier.js';
+import type { VerifierOptions } from './token-verifier.js';
+
+export interface JwksSecurityOptions extends VerifierOptions {
+  jwksUrl: string;
+}
+
+/**
+ * Provides the AccessTokenVerifier (and the guard that uses it) to an app. Apps other than auth
+ * verify against auth's JWKS; a process that holds the keys (standalone) passes its own verifier.
+ */
+@Global()
+@Module({})
+export class SecurityModule {
+  static forRoot(options: JwksSecurityOptions | AccessTokenVerifier): DynamicModule {
+    const verifier =
+      options instanceof AccessTokenVerifier
+        ? { provide: AccessTokenVerifier, useValue: options }
+        : { provide: AccessTokenVerifier, useFactory: () => AccessTokenVerifier.remote(options.jwksUrl, options) };
+    return { module: SecurityModule, providers: [verifier, AccessTokenGuard], exports: [AccessTokenVerifier, AccessTokenGuard] };
+  }
+}

@@ -4,6 +4,7 @@ import { createTestDatabase } from './database.js';
 import type { TestDatabase } from './database.js';
 import { generateSigningKeys } from './keys.js';
 import { startApp } from './apps.js';
+import { TEST_BROKER_URL } from './broker.js';
 import type { RunningApp } from './apps.js';
 
 export interface AuthFixture extends RunningApp<AuthConfig> {
@@ -21,6 +22,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthF
     JWT_PRIVATE_KEY: keys.privateKey,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    BROKER_URL: TEST_BROKER_URL,
     AUTH_REQUESTS_PER_IP_PER_MINUTE: '1000',
     ...env,
   });

@@ -72,8 +72,8 @@ export class CommerceAppModule {
         OutboxModule.forRoot({
           name: 'commerce',
           brokerUrl: config.BROKER_URL,
-          relay: { retentionMs: config.RETENTION_HOURS * 3600_000 },
           ...outbox,
+          relay: { retentionMs: config.RETENTION_HOURS * 3600_000, ...outbox.relay },
         }),
         MetricsModule,
         HealthModule.forRoot([DatabaseProbe, RedisProbe]),

@@ -1,0 +1,2 @@
+/** DI tokens of the realtime feature. */
+export const REALTIME_SETTINGS = Symbol('REALTIME_SETTINGS');

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RESYNC_EVENT } from '@tandem/contracts';
+import { EVENT_HISTORY } from './event-history.js';
+import type { EventHistory } from './event-history.js';
+import { RealtimeMetrics } from './realtime.metrics.js';
+import type { Subscriber } from './subscriber.js';
+
+/**
+ * Subscribing with optional `since` (contract: Realtime, SSE), for sockets and streams alike:
+ * join first (live events start flowing, held back for this channel), replay from history, then
+ * release what was held. Nothing falls between history and live, and nothing arrives twice.
+ */
+@Injectable()
+export class SubscriptionService {
+  private readonly logger = new Logger('realtime:subscriptions');
+
+  constructor(
+    @Inject(EVENT_HISTORY) private readonly history: EventHistory,
+    private readonly metrics: RealtimeMetrics,
+  ) {}
+
+  async subscribe(
+    subscriber: Subscriber,
+    channel: string,
+    since: number | undefined,
+    join: () => void,
+  ): Promise<boolean> {
+    subscriber.beginReplay(channel);
+    let recovered = true;
+    try {
+      join();
+      if (!subscriber.channels.has(channel)) {
+        subscriber.channels.add(channel);
+        this.metrics.subscriptions.inc();
+      }
+      if (since !== undefined) {
+        const replay = await this.history.since(channel, since);
+        recovered = replay.recovered;
+        for (const envelope of replay.events) subscriber.replay(envelope);
+        this.metrics.recoveries.inc({ recovered: String(recovered) });
+      }
+    } finally {
+      subscriber.endReplay(channel);
+    }
+    return recovered;
+  }
+
+  unsubscribe(subscriber: Subscriber, channel: string, leave: () => void): void {
+    leave();
+    if (subscriber.channels.delete(channel)) this.metrics.subscriptions.dec();
+  }
+
+  /** Called when a subscriber goes away. */
+  forget(subscriber: Subscriber): void {
+    this.metrics.subscriptions.dec(subscriber.channels.size);
+  }
+
+  /**
+   * After this replica's Redis subscription came back: replays, per client and channel, whatever
+   * was published while it was down (from the newest offset it had delivered before). Channels whose history no longer reaches back are named in
+   * a `resync` event: the client re-reads them over REST.
+   */
+  async resync(
+    subscribers: Subscriber[],
+    since: number,
+    notify: (subscriber: Subscriber, event: string, body: unknown) => void,
+  ): Promise<number> {
+    let replayed = 0;
+    for (const subscriber of subscribers) {
+      const lost: string[] = [];
+      for (const channel of [...subscriber.channels]) {
+        try {
+          const recovered = await this.subscribe(subscriber, channel, since, () => undefined);
+          if (!recovered) lost.push(channel);
+        } catch (error) {
+          this.logger.warn(`resync failed: ${(error as Error).message}`);
+          lost.push(channel);
+        }
+      }
+      if (lost.length > 0) notify(subscriber, RESYNC_EVENT, { channels: lost });
+      replayed += 1;
+    }
+    return replayed;
+  }
+}

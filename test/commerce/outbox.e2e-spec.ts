@@ -1,0 +1,185 @@
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { appendToOutbox, CreateOutbox1732300000000, DEFAULT_RELAY_OPTIONS, OutboxRelay, RabbitMqBroker } from '@tandem/messaging';
+import type { AnyEnvelope, EventEnvelope } from '@tandem/contracts';
+import { postgresOptions, runMigrations } from '@tandem/platform';
+import { ADMIN, startAuth } from '../support/auth.js';
+import type { AuthFixture } from '../support/auth.js';
+import { collectEvents, TEST_BROKER_URL } from '../support/broker.js';
+import type { EventCollector } from '../support/broker.js';
+import { startCommerce } from '../support/commerce.js';
+import { createTestDatabase } from '../support/database.js';
+import type { TestDatabase } from '../support/database.js';
+import { login, register } from '../support/http.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { createProduct, placedOrder } from './fixtures.js';
+
+const offsetsOf = (events: AnyEnvelope[]) => events.map((event) => (event as EventEnvelope).offset);
+const isSorted = (values: number[]) => values.every((value, i) => i === 0 || value > values[i - 1]!);
+
+describe('transactional outbox → RabbitMQ (real broker)', () => {
+  let auth: AuthFixture;
+  let collector: EventCollector;
+
+  beforeAll(async () => {
+    auth = await startAuth();
+    collector = await collectEvents();
+  });
+  afterAll(async () => {
+    await collector?.close();
+    await auth?.close();
+  });
+
+  it('relays every change in offset order with the contract envelope, persistently', async () => {
+    const commerce = await startCommerce(auth.url);
+    try {
+      const admin = await login(auth.url, ADMIN.email, ADMIN.password);
+      const customer = await register(auth.url);
+      const product = await createProduct(commerce.url, admin.accessToken, { stock: 3 });
+      const order = await placedOrder(commerce.url, customer.accessToken, [{ productId: product.id, quantity: 1 }]);
+      const mine = (event: AnyEnvelope) =>
+        (event.data as { id?: string }).id === product.id ||
+        (event.data as { productId?: string }).productId === product.id ||
+        (event.data as { id?: string }).id === order.id;
+      const events = await collector.waitFor(mine, 3);
+      expect(events.map((event) => event.type)).toEqual(['product.created', 'order.created', 'inventory.changed']);
+      expect(isSorted(offsetsOf(events))).toBe(true);
+      expect(events[1]).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        type: 'order.created',
+        channels: [`user:${customer.user.id}`, `order:${order.id}`],
+        offset: expect.any(Number),
+        occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        data: order,
+      });
+    } finally {
+      await commerce.close();
+    }
+  });
+
+  it('keeps taking orders while the broker is unreachable and publishes each event once when it is back', async () => {
+    const proxy = new TcpProxy(await TcpProxy.freePort(), { host: '127.0.0.1', port: 5672 });
+    const url = new URL(TEST_BROKER_URL);
+    url.port = String(proxy.port);
+    const commerce = await startCommerce(auth.url, { BROKER_URL: url.toString() });
+    try {
+      const admin = await login(auth.url, ADMIN.email, ADMIN.password);
+      const customer = await register(auth.url);
+      const product = await createProduct(commerce.url, admin.accessToken, { stock: 10 });
+      const orders = [];
+      for (let i = 0; i < 3; i += 1) orders.push(await placedOrder(commerce.url, customer.accessToken, [{ productId: product.id, quantity: 1 }]));
+      const mine = (event: AnyEnvelope) =>
+        (event.data as { productId?: string }).productId === product.id || (event.data as { id?: string }).id === product.id ||
+        orders.some((order) => (event.data as { id?: string }).id === order.id);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(collector.events.filter(mine)).toHaveLength(0);
+
+      await proxy.up();
+      const events = await collector.waitFor(mine, 7, 20_000); // 1 product.created + 3 × (order.created + inventory.changed)
+      await new Promise((resolve) => setTimeout(resolve, 500)); // anything extra would be a duplicate
+      const all = collector.events.filter(mine);
+      expect(all).toHaveLength(7);
+      expect(new Set(all.map((event) => event.id)).size).toBe(7);
+      expect(isSorted(offsetsOf(events))).toBe(true);
+    } finally {
+      await commerce.close();
+      await proxy.down();
+    }
+  }, 40_000);
+});
+
+describe('outbox relay delivery guarantees', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let collector: EventCollector;
+  const brokers: RabbitMqBroker[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('outbox');
+    dataSource = new DataSource(
+      postgresOptions({ url: db.url, entities: [], migrations: [CreateOutbox1732300000000], migrationsTableName: 'test_migrations' }),
+    );
+    await dataSource.initialize();
+    await runMigrations(dataSource);
+    collector = await collectEvents();
+  });
+  afterAll(async () => {
+    for (const broker of brokers) await broker.close();
+    await collector?.close();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  const broker = () => {
+    const created = new RabbitMqBroker(TEST_BROKER_URL, 'test-relay');
+    brokers.push(created);
+    return created;
+  };
+
+  async function writeEvents(count: number, tag: string): Promise<void> {
+    await dataSource.transaction((manager) =>
+      appendToOutbox(
+        manager,
+        Array.from({ length: count }, (_, i) => ({
+          type: 'inventory.changed' as const,
+          channels: ['catalog' as const],
+          data: { productId: tag, stock: i, delta: 1 },
+        })),
+      ),
+    );
+  }
+  const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
+
+  it('re-publishes after a crash between publish and mark-sent; the ids let consumers de-duplicate', async () => {
+    class CrashAfterPublish extends OutboxRelay {
+      crashes = 1;
+      protected override async markSent(manager: EntityManager, rows: never[]): Promise<void> {
+        if (this.crashes-- > 0) throw new Error('simulated crash after publish, before mark-sent');
+        return super.markSent(manager, rows);
+      }
+    }
+    const tag = `crash-${Date.now()}`;
+    await writeEvents(3, tag);
+    const relay = new CrashAfterPublish(dataSource, broker(), DEFAULT_RELAY_OPTIONS);
+    await expect(relay.relayOnce()).rejects.toThrow('simulated crash');
+    await collector.waitFor(tagged(tag), 3);
+    expect(await relay.relayOnce()).toBe(3);
+    const events = await collector.waitFor(tagged(tag), 6);
+    const ids = events.map((event) => event.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids.slice(0, 3)).toEqual(ids.slice(3));
+    const [{ pending }] = await dataSource.query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
+    expect(pending).toBe(0);
+  });
+
+  it('never lets two relays publish the same row concurrently', async () => {
+    const tag = `replicas-${Date.now()}`;
+    const options = { ...DEFAULT_RELAY_OPTIONS, batchSize: 7 };
+    const relays = [new OutboxRelay(dataSource, broker(), options), new OutboxRelay(dataSource, broker(), options)];
+    const writer = (async () => {
+      for (let i = 0; i < 10; i += 1) await writeEvents(5, tag);
+    })();
+    const drain = async (relay: OutboxRelay) => {
+      for (let i = 0; i < 40; i += 1) await relay.relayOnce();
+    };
+    await Promise.all([writer, ...relays.map(drain)]);
+    while ((await relays[0]!.relayOnce()) > 0);
+    const events = await collector.waitFor(tagged(tag), 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const all = collector.events.filter(tagged(tag));
+    expect(all).toHaveLength(50);
+    expect(new Set(all.map((event) => event.id)).size).toBe(50);
+    expect(isSorted(offsetsOf(events))).toBe(true);
+  });
+
+  it('prunes relayed rows past retention but keeps the stream head', async () => {
+    const tag = `prune-${Date.now()}`;
+    await writeEvents(3, tag);
+    const relay = new OutboxRelay(dataSource, broker(), { ...DEFAULT_RELAY_OPTIONS, retentionMs: 0 });
+    while ((await relay.relayOnce()) > 0);
+    const [{ head }] = await dataSource.query(`SELECT max("offset")::int AS head FROM outbox`);
+    await relay.prune();
+    const rows = await dataSource.query(`SELECT "offset"::int FROM outbox`);
+    expect(rows).toEqual([{ offset: head }]);
+  });
+});

@@ -30,7 +30,11 @@ export class MessageLimits {
       points: settings.SOCKET_MESSAGES_PER_SECOND * 2,
       duration: 1,
     });
-    const ipOptions = { keyPrefix: `${settings.REALTIME_REDIS_PREFIX}ip`, points: settings.IP_MESSAGES_PER_SECOND, duration: 1 };
+    const ipOptions = {
+      keyPrefix: `${settings.REALTIME_REDIS_PREFIX}ip`,
+      points: settings.IP_MESSAGES_PER_SECOND,
+      duration: 1,
+    };
     this.perIp = redis
       ? new RateLimiterRedis({
           ...ipOptions,

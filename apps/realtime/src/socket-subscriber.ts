@@ -23,6 +23,10 @@ export class SocketSubscriber extends Subscriber {
     this.socket.emit(envelope.type, envelope);
   }
 
+  notify(event: string, body: unknown): void {
+    this.socket.emit(event, body);
+  }
+
   close(): void {
     this.socket.disconnect(true);
   }

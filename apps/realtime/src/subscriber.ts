@@ -29,6 +29,8 @@ export abstract class Subscriber {
   /** Writes one event to the client (the transport's part). */
   protected abstract write(envelope: EventEnvelope): void;
   abstract close(): void;
+  /** Sends a gateway notice (e.g. `resync`) that is not an event of the stream. */
+  abstract notify(event: string, body: unknown): void;
 
   /**
    * Decides what happens to a live event: `send` (caller writes it, e.g. in a broadcast; it is

@@ -23,26 +23,49 @@ export class SubscriptionService {
     subscriber: Subscriber,
     channel: string,
     since: number | undefined,
-    join: () => void,
+    join: (channel: string) => void,
   ): Promise<boolean> {
-    subscriber.beginReplay(channel);
-    let recovered = true;
+    const lost = await this.subscribeMany(subscriber, [channel], since, join);
+    return lost.length === 0;
+  }
+
+  /**
+   * Subscribes to several channels at once (SSE); `ready` runs once all are joined, before the
+   * replay (SSE writes its `: ok` there). Replays are merged in offset order. Returns the channels
+   * whose history did not reach back to `since`.
+   */
+  async subscribeMany(
+    subscriber: Subscriber,
+    channels: string[],
+    since: number | undefined,
+    join: (channel: string) => void,
+    ready: () => void = () => undefined,
+  ): Promise<string[]> {
+    for (const channel of channels) subscriber.beginReplay(channel);
+    const lost: string[] = [];
     try {
-      join();
-      if (!subscriber.channels.has(channel)) {
-        subscriber.channels.add(channel);
-        this.metrics.subscriptions.inc();
+      for (const channel of channels) {
+        join(channel);
+        if (!subscriber.channels.has(channel)) {
+          subscriber.channels.add(channel);
+          this.metrics.subscriptions.inc();
+        }
       }
+      ready();
       if (since !== undefined) {
-        const replay = await this.history.since(channel, since);
-        recovered = replay.recovered;
-        for (const envelope of replay.events) subscriber.replay(envelope);
-        this.metrics.recoveries.inc({ recovered: String(recovered) });
+        const replays = await Promise.all(channels.map((channel) => this.history.since(channel, since)));
+        const events = replays.flatMap((replay, index) => {
+          this.metrics.recoveries.inc({ recovered: String(replay.recovered) });
+          if (!replay.recovered) lost.push(channels[index]!);
+          return replay.events;
+        });
+        events.sort((a, b) => a.offset - b.offset);
+        for (const envelope of events) subscriber.replay(envelope);
       }
     } finally {
-      subscriber.endReplay(channel);
+      for (const channel of channels) subscriber.endReplay(channel);
     }
-    return recovered;
+    return lost;
   }
 
   unsubscribe(subscriber: Subscriber, channel: string, leave: () => void): void {
@@ -60,11 +83,7 @@ export class SubscriptionService {
    * was published while it was down (from the newest offset it had delivered before). Channels whose history no longer reaches back are named in
    * a `resync` event: the client re-reads them over REST.
    */
-  async resync(
-    subscribers: Subscriber[],
-    since: number,
-    notify: (subscriber: Subscriber, event: string, body: unknown) => void,
-  ): Promise<number> {
+  async resync(subscribers: Subscriber[], since: number): Promise<number> {
     let replayed = 0;
     for (const subscriber of subscribers) {
       const lost: string[] = [];
@@ -77,7 +96,7 @@ export class SubscriptionService {
           lost.push(channel);
         }
       }
-      if (lost.length > 0) notify(subscriber, RESYNC_EVENT, { channels: lost });
+      if (lost.length > 0) subscriber.notify(RESYNC_EVENT, { channels: lost });
       replayed += 1;
     }
     return replayed;

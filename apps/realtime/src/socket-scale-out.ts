@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Server } from 'socket.io';
+import { REDIS } from '@tandem/platform';
+import { FanoutService } from './fanout.service.js';
+import { REALTIME_SETTINGS } from './realtime.tokens.js';
+import type { RealtimeSettings } from './realtime.config.js';
+import { SubscriptionService } from './subscriptions.service.js';
+
+/**
+ * Scale-out over Redis (issue 4 §5): the Socket.IO Redis adapter, on a publisher and a subscriber
+ * connection duplicated from the app's client (style.md: Immich's websocket adapter). Without
+ * REDIS_URL the default in-memory adapter serves one replica.
+ *
+ * Pub/sub is fire-and-forget: while this replica's subscriber connection is down it misses what
+ * other replicas publish. When it is back (and subscribed again: a PING on that connection answers
+ * only after the re-SUBSCRIBE), every local client is replayed from history from the newest offset
+ * this replica had delivered; channels history cannot cover get a `resync` event (issue 4 §4).
+ */
+@Injectable()
+export class SocketScaleOut implements OnApplicationShutdown {
+  private readonly logger = new Logger('realtime:scale-out');
+  private pub?: Redis;
+  private sub?: Redis;
+  private outageFrom?: number;
+  /** Hook for tests and for the drain; resolves when a running resync is finished. */
+  resyncing: Promise<number> = Promise.resolve(0);
+
+  constructor(
+    @Inject(REALTIME_SETTINGS) private readonly settings: RealtimeSettings,
+    @Inject(REDIS) private readonly redis: Redis | null,
+    private readonly fanout: FanoutService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  /** Installs the adapter; true when replicas are clustered through Redis. */
+  attach(io: Server): boolean {
+    if (!this.redis) return false;
+    const name = `tandem-realtime-${process.pid}`;
+    this.pub = this.redis.duplicate({ connectionName: `${name}-pub` });
+    this.sub = this.redis.duplicate({ connectionName: `${name}-sub` });
+    for (const client of [this.pub, this.sub]) client.on('error', () => undefined); // logged by the app client
+    let wasReady = false;
+    this.sub.on('close', () => {
+      if (wasReady && this.outageFrom === undefined) {
+        this.outageFrom = this.fanout.headOffset;
+        this.logger.warn('Redis subscription lost; clients will be replayed when it is back');
+      }
+    });
+    this.sub.on('ready', () => {
+      if (!wasReady) {
+        wasReady = true;
+        return;
+      }
+      const since = this.outageFrom;
+      if (since === undefined) return;
+      this.resyncing = this.sub!.ping()
+        .then(() => {
+          this.outageFrom = undefined;
+          return this.subscriptions.resync(this.fanout.subscribers(), since);
+        })
+        .then((count) => {
+          this.logger.log(`Redis subscription restored; ${count} clients replayed from offset ${since}`);
+          return count;
+        })
+        .catch((error: Error) => {
+          this.logger.warn(`resync failed: ${error.message}`);
+          return 0;
+        });
+    });
+    io.adapter(
+      createAdapter(this.pub, this.sub, {
+        key: `${this.settings.REALTIME_REDIS_PREFIX}socket.io`,
+        requestsTimeout: 2000,
+      }),
+    );
+    return true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const client of [this.pub, this.sub]) await client?.quit().catch(() => client.disconnect());
+  }
+}

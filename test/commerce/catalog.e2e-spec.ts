@@ -51,12 +51,17 @@ describe('catalog against real PostgreSQL', () => {
       });
       expect(res.headers['etag']).toBe('"1"');
       const { rows } = await db.query(`SELECT type, channels, data FROM outbox WHERE data->>'id' = $1`, [res.body.id]);
-      expect(rows).toEqual([{ type: 'product.created', channels: [`product:${res.body.id}`, 'catalog'], data: res.body }]);
+      expect(rows).toEqual([
+        { type: 'product.created', channels: [`product:${res.body.id}`, 'catalog'], data: res.body },
+      ]);
     });
 
     it('is 401 without a token and 403 for a customer', async () => {
       expectProblem(await http().post(PRODUCTS).send(newProductBody()), 401);
-      expectProblem(await http().post(PRODUCTS).set('Authorization', `Bearer ${customer.accessToken}`).send(newProductBody()), 403);
+      expectProblem(
+        await http().post(PRODUCTS).set('Authorization', `Bearer ${customer.accessToken}`).send(newProductBody()),
+        403,
+      );
     });
 
     it('is 409 for a duplicate SKU', async () => {
@@ -82,7 +87,8 @@ describe('catalog against real PostgreSQL', () => {
     it('pages with a cursor, stable under concurrent inserts', async () => {
       const tag = `pager${Date.now()}`;
       const created = [];
-      for (let i = 0; i < 5; i += 1) created.push(await createProduct(commerce.url, admin.accessToken, { name: `${tag} item ${i}` }));
+      for (let i = 0; i < 5; i += 1)
+        created.push(await createProduct(commerce.url, admin.accessToken, { name: `${tag} item ${i}` }));
       const first = await http().get(PRODUCTS).query({ q: tag, limit: 2 });
       expect(first.status).toBe(200);
       expect(first.body.items).toHaveLength(2);
@@ -155,7 +161,9 @@ describe('catalog against real PostgreSQL', () => {
         .set('If-Match', '"1"')
         .send({ price: { amount: 999, currency: 'EUR' }, stock: 7 });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual(expect.objectContaining({ version: 2, stock: 7, price: { amount: 999, currency: 'EUR' } }));
+      expect(res.body).toEqual(
+        expect.objectContaining({ version: 2, stock: 7, price: { amount: 999, currency: 'EUR' } }),
+      );
       expect(res.headers['etag']).toBe('"2"');
       const { rows } = await db.query(
         `SELECT type, data FROM outbox WHERE data->>'id' = $1 OR data->>'productId' = $1 ORDER BY "offset"`,
@@ -167,15 +175,29 @@ describe('catalog against real PostgreSQL', () => {
 
     it('is 412 for a stale If-Match and changes nothing', async () => {
       const product = await createProduct(commerce.url, admin.accessToken);
-      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ name: 'Renamed' }).expect(200);
-      expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).set('If-Match', '"1"').send({ name: 'Lost update' }), 412);
-      expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).set('If-Match', 'W/"2"').send({ name: 'Weak' }), 412);
+      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+        .send({ name: 'Renamed' })
+        .expect(200);
+      expectProblem(
+        await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+          .set('If-Match', '"1"')
+          .send({ name: 'Lost update' }),
+        412,
+      );
+      expectProblem(
+        await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+          .set('If-Match', 'W/"2"')
+          .send({ name: 'Weak' }),
+        412,
+      );
       expect((await http().get(`${PRODUCTS}/${product.id}`)).body.name).toBe('Renamed');
     });
 
     it('emits no inventory.changed when stock did not change', async () => {
       const product = await createProduct(commerce.url, admin.accessToken);
-      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ description: 'new words' }).expect(200);
+      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+        .send({ description: 'new words' })
+        .expect(200);
       const { rows } = await db.query(`SELECT type FROM outbox WHERE data->>'productId' = $1`, [product.id]);
       expect(rows).toHaveLength(0);
     });
@@ -183,10 +205,23 @@ describe('catalog against real PostgreSQL', () => {
     it('refuses an empty body, unknown or immutable fields, customers and unknown products', async () => {
       const product = await createProduct(commerce.url, admin.accessToken);
       expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({}), 400);
-      expect(fields(expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ sku: 'NEW' }), 400))).toEqual(['sku']);
-      expect(fields(expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ version: 9 }), 400))).toEqual(['version']);
-      expectProblem(await http().patch(`${PRODUCTS}/${product.id}`).set('Authorization', `Bearer ${customer.accessToken}`).send({ name: 'x' }), 403);
-      expectProblem(await asAdmin(http().patch(`${PRODUCTS}/00000000-0000-4000-8000-000000000000`)).send({ name: 'x' }), 404);
+      expect(
+        fields(expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ sku: 'NEW' }), 400)),
+      ).toEqual(['sku']);
+      expect(
+        fields(expectProblem(await asAdmin(http().patch(`${PRODUCTS}/${product.id}`)).send({ version: 9 }), 400)),
+      ).toEqual(['version']);
+      expectProblem(
+        await http()
+          .patch(`${PRODUCTS}/${product.id}`)
+          .set('Authorization', `Bearer ${customer.accessToken}`)
+          .send({ name: 'x' }),
+        403,
+      );
+      expectProblem(
+        await asAdmin(http().patch(`${PRODUCTS}/00000000-0000-4000-8000-000000000000`)).send({ name: 'x' }),
+        404,
+      );
     });
   });
 

@@ -16,17 +16,37 @@ export function newProductBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
-export async function createProduct(url: string, adminToken: string, overrides: Record<string, unknown> = {}): Promise<Product> {
-  const res = await request(url).post('/api/v1/products').set('Authorization', `Bearer ${adminToken}`).send(newProductBody(overrides));
+export async function createProduct(
+  url: string,
+  adminToken: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Product> {
+  const res = await request(url)
+    .post('/api/v1/products')
+    .set('Authorization', `Bearer ${adminToken}`)
+    .send(newProductBody(overrides));
   if (res.status !== 201) throw new Error(`create product failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Product;
 }
 
-export function placeOrder(url: string, token: string, items: { productId: string; quantity: number }[], key: string = randomUUID()) {
-  return request(url).post('/api/v1/orders').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ items });
+export function placeOrder(
+  url: string,
+  token: string,
+  items: { productId: string; quantity: number }[],
+  key: string = randomUUID(),
+) {
+  return request(url)
+    .post('/api/v1/orders')
+    .set('Authorization', `Bearer ${token}`)
+    .set('Idempotency-Key', key)
+    .send({ items });
 }
 
-export async function placedOrder(url: string, token: string, items: { productId: string; quantity: number }[]): Promise<Order> {
+export async function placedOrder(
+  url: string,
+  token: string,
+  items: { productId: string; quantity: number }[],
+): Promise<Order> {
   const res = await placeOrder(url, token, items);
   if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Order;

@@ -41,8 +41,14 @@ describe('orders against real PostgreSQL', () => {
 
   describe('POST /orders', () => {
     it('places a pending order with catalog prices, reserves stock and emits events', async () => {
-      const shirt = await createProduct(commerce.url, admin.accessToken, { price: { amount: 1500, currency: 'EUR' }, stock: 10 });
-      const mug = await createProduct(commerce.url, admin.accessToken, { price: { amount: 800, currency: 'EUR' }, stock: 5 });
+      const shirt = await createProduct(commerce.url, admin.accessToken, {
+        price: { amount: 1500, currency: 'EUR' },
+        stock: 10,
+      });
+      const mug = await createProduct(commerce.url, admin.accessToken, {
+        price: { amount: 800, currency: 'EUR' },
+        stock: 5,
+      });
       const res = await placeOrder(commerce.url, alice.accessToken, [
         { productId: shirt.id, quantity: 2 },
         { productId: mug.id, quantity: 1 },
@@ -62,7 +68,9 @@ describe('orders against real PostgreSQL', () => {
       });
       expect(await stockOf(shirt.id)).toBe(8);
       expect(await stockOf(mug.id)).toBe(4);
-      const { rows } = await db.query(`SELECT type, channels, data FROM outbox WHERE "offset" > 0 ORDER BY "offset" DESC LIMIT 3`);
+      const { rows } = await db.query(
+        `SELECT type, channels, data FROM outbox WHERE "offset" > 0 ORDER BY "offset" DESC LIMIT 3`,
+      );
       const byType = Object.fromEntries(rows.map((row) => [row.type + (row.data.productId ?? ''), row]));
       expect(byType['order.created'].channels).toEqual([`user:${alice.user.id}`, `order:${res.body.id}`]);
       expect(byType['order.created'].data).toEqual(res.body);
@@ -77,10 +85,18 @@ describe('orders against real PostgreSQL', () => {
     });
 
     it.each([
-      ['a client price', { items: [{ productId: randomUUID(), quantity: 1, unitPrice: { amount: 1, currency: 'EUR' } }] }, 'items.0.unitPrice'],
+      [
+        'a client price',
+        { items: [{ productId: randomUUID(), quantity: 1, unitPrice: { amount: 1, currency: 'EUR' } }] },
+        'items.0.unitPrice',
+      ],
       ['a status', { status: 'paid', items: [{ productId: randomUUID(), quantity: 1 }] }, 'status'],
       ['a userId', { userId: randomUUID(), items: [{ productId: randomUUID(), quantity: 1 }] }, 'userId'],
-      ['a total', { total: { amount: 1, currency: 'EUR' }, items: [{ productId: randomUUID(), quantity: 1 }] }, 'total'],
+      [
+        'a total',
+        { total: { amount: 1, currency: 'EUR' }, items: [{ productId: randomUUID(), quantity: 1 }] },
+        'total',
+      ],
       ['no lines', { items: [] }, 'items'],
       ['a zero quantity', { items: [{ productId: randomUUID(), quantity: 0 }] }, 'items.0.quantity'],
       ['a fractional quantity', { items: [{ productId: randomUUID(), quantity: 1.5 }] }, 'items.0.quantity'],
@@ -112,14 +128,22 @@ describe('orders against real PostgreSQL', () => {
     it('is 403 for an admin (orders are placed by customers) and 401 anonymously', async () => {
       const product = await createProduct(commerce.url, admin.accessToken);
       expectProblem(await placeOrder(commerce.url, admin.accessToken, [{ productId: product.id, quantity: 1 }]), 403);
-      expectProblem(await http().post(ORDERS).set('Idempotency-Key', 'k').send({ items: [{ productId: product.id, quantity: 1 }] }), 401);
+      expectProblem(
+        await http()
+          .post(ORDERS)
+          .set('Idempotency-Key', 'k')
+          .send({ items: [{ productId: product.id, quantity: 1 }] }),
+        401,
+      );
     });
 
     it('never oversells: 50 concurrent orders for stock 10 → exactly 10 succeed', async () => {
       const product = await createProduct(commerce.url, admin.accessToken, { stock: 10 });
       const buyers = await Promise.all(Array.from({ length: 5 }, () => register(auth.url)));
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => placeOrder(commerce.url, buyers[i % 5]!.accessToken, [{ productId: product.id, quantity: 1 }])),
+        Array.from({ length: 50 }, (_, i) =>
+          placeOrder(commerce.url, buyers[i % 5]!.accessToken, [{ productId: product.id, quantity: 1 }]),
+        ),
       );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(10);
@@ -149,7 +173,10 @@ describe('orders against real PostgreSQL', () => {
       const product = await createProduct(commerce.url, admin.accessToken);
       const key = randomUUID();
       await placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }], key).expect(201);
-      expectProblem(await placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 3 }], key), 422);
+      expectProblem(
+        await placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 3 }], key),
+        422,
+      );
     });
 
     it('scopes keys per customer', async () => {
@@ -167,7 +194,9 @@ describe('orders against real PostgreSQL', () => {
       const key = randomUUID();
       const before = await orderCount();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }], key)),
+        Array.from({ length: 8 }, () =>
+          placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }], key),
+        ),
       );
       for (const r of results) expect([201, 409]).toContain(r.status);
       const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
@@ -205,10 +234,13 @@ describe('orders against real PostgreSQL', () => {
       const product = await createProduct(commerce.url, admin.accessToken);
       const carol = await register(auth.url);
       const placed = [];
-      for (let i = 0; i < 3; i += 1) placed.push(await placedOrder(commerce.url, carol.accessToken, [{ productId: product.id, quantity: 1 }]));
+      for (let i = 0; i < 3; i += 1)
+        placed.push(await placedOrder(commerce.url, carol.accessToken, [{ productId: product.id, quantity: 1 }]));
       const first = await as(carol)(http().get(ORDERS).query({ limit: 2 }));
       const second = await as(carol)(http().get(ORDERS).query({ limit: 2, cursor: first.body.nextCursor }));
-      expect([...first.body.items, ...second.body.items].map((o: { id: string }) => o.id)).toEqual(placed.map((o) => o.id).reverse());
+      expect([...first.body.items, ...second.body.items].map((o: { id: string }) => o.id)).toEqual(
+        placed.map((o) => o.id).reverse(),
+      );
       expect(second.body.nextCursor).toBeNull();
     });
 
@@ -239,9 +271,13 @@ describe('orders against real PostgreSQL', () => {
       expect(paid.body.status).toBe('paid');
       expectProblem(await as(alice)(http().post(`${ORDERS}/${order.id}/pay`)), 409);
       expectProblem(await as(alice)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' }), 403);
-      expect((await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' })).body.status).toBe('shipped');
+      expect(
+        (await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' })).body.status,
+      ).toBe('shipped');
       expectProblem(await as(alice)(http().post(`${ORDERS}/${order.id}/cancel`)), 409);
-      expect((await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'delivered' })).body.status).toBe('delivered');
+      expect(
+        (await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'delivered' })).body.status,
+      ).toBe('delivered');
       expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' }), 409);
       const { rows } = await db.query(
         `SELECT data->>'from' AS "from", data->>'to' AS "to", channels FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY "offset"`,
@@ -256,8 +292,19 @@ describe('orders against real PostgreSQL', () => {
       const order = await placedOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }]);
       expectProblem(await as(admin)(http().post(`${ORDERS}/${order.id}/pay`)), 403);
       expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' }), 409);
-      expect(fields(expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'paid' }), 400))).toEqual(['status']);
-      expect(fields(expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped', userId: 'x' }), 400))).toEqual(['userId']);
+      expect(
+        fields(
+          expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'paid' }), 400),
+        ),
+      ).toEqual(['status']);
+      expect(
+        fields(
+          expectProblem(
+            await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped', userId: 'x' }),
+            400,
+          ),
+        ),
+      ).toEqual(['userId']);
     });
 
     it('cancel returns the stock and emits inventory.changed; owner or admin may cancel', async () => {
@@ -271,7 +318,10 @@ describe('orders against real PostgreSQL', () => {
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.status).toBe('cancelled');
       expect(await stockOf(product.id)).toBe(5);
-      const { rows } = await db.query(`SELECT data FROM outbox WHERE type = 'inventory.changed' AND data->>'productId' = $1 ORDER BY "offset"`, [product.id]);
+      const { rows } = await db.query(
+        `SELECT data FROM outbox WHERE type = 'inventory.changed' AND data->>'productId' = $1 ORDER BY "offset"`,
+        [product.id],
+      );
       expect(rows.map((r) => r.data.delta)).toEqual([-3, 3]);
       expectProblem(await as(alice)(http().post(`${ORDERS}/${order.id}/cancel`)), 409);
     });
@@ -282,13 +332,20 @@ describe('orders against real PostgreSQL', () => {
       const product = await createProduct(commerce.url, admin.accessToken, { stock: 9 });
       const snapshot = await http().get(`/api/v1/products/${product.id}`);
       const head = Number(snapshot.headers['x-stream-offset']);
-      const { rows: reflected } = await db.query(`SELECT max("offset")::int AS max FROM outbox WHERE data->>'id' = $1`, [product.id]);
+      const { rows: reflected } = await db.query(
+        `SELECT max("offset")::int AS max FROM outbox WHERE data->>'id' = $1`,
+        [product.id],
+      );
       expect(head).toBeGreaterThanOrEqual(reflected[0].max);
       await placedOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }]);
-      const { rows: later } = await db.query(`SELECT "offset"::int FROM outbox WHERE data->>'productId' = $1`, [product.id]);
+      const { rows: later } = await db.query(`SELECT "offset"::int FROM outbox WHERE data->>'productId' = $1`, [
+        product.id,
+      ]);
       expect(later.every((row) => row.offset > head)).toBe(true);
       const next = await http().get(`/api/v1/products/${product.id}`);
-      expect(Number(next.headers['x-stream-offset'])).toBeGreaterThanOrEqual(Math.max(...later.map((row) => row.offset)));
+      expect(Number(next.headers['x-stream-offset'])).toBeGreaterThanOrEqual(
+        Math.max(...later.map((row) => row.offset)),
+      );
       expect(next.body.stock).toBe(8);
     });
   });

@@ -1,7 +1,13 @@
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { appendToOutbox, CreateOutbox1732300000000, DEFAULT_RELAY_OPTIONS, OutboxRelay, RabbitMqBroker } from '@tandem/messaging';
-import type { AnyEnvelope, EventEnvelope } from '@tandem/contracts';
+import {
+  appendToOutbox,
+  CreateOutbox1732300000000,
+  DEFAULT_RELAY_OPTIONS,
+  OutboxRelay,
+  RabbitMqBroker,
+} from '@tandem/messaging';
+import type { AnyEnvelope, EventEnvelope, Order } from '@tandem/contracts';
 import { postgresOptions, runMigrations } from '@tandem/platform';
 import { ADMIN, startAuth } from '../support/auth.js';
 import type { AuthFixture } from '../support/auth.js';
@@ -66,10 +72,12 @@ describe('transactional outbox → RabbitMQ (real broker)', () => {
       const admin = await login(auth.url, ADMIN.email, ADMIN.password);
       const customer = await register(auth.url);
       const product = await createProduct(commerce.url, admin.accessToken, { stock: 10 });
-      const orders = [];
-      for (let i = 0; i < 3; i += 1) orders.push(await placedOrder(commerce.url, customer.accessToken, [{ productId: product.id, quantity: 1 }]));
+      const orders: Order[] = [];
+      for (let i = 0; i < 3; i += 1)
+        orders.push(await placedOrder(commerce.url, customer.accessToken, [{ productId: product.id, quantity: 1 }]));
       const mine = (event: AnyEnvelope) =>
-        (event.data as { productId?: string }).productId === product.id || (event.data as { id?: string }).id === product.id ||
+        (event.data as { productId?: string }).productId === product.id ||
+        (event.data as { id?: string }).id === product.id ||
         orders.some((order) => (event.data as { id?: string }).id === order.id);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(collector.events.filter(mine)).toHaveLength(0);
@@ -97,7 +105,12 @@ describe('outbox relay delivery guarantees', () => {
   beforeAll(async () => {
     db = await createTestDatabase('outbox');
     dataSource = new DataSource(
-      postgresOptions({ url: db.url, entities: [], migrations: [CreateOutbox1732300000000], migrationsTableName: 'test_migrations' }),
+      postgresOptions({
+        url: db.url,
+        entities: [],
+        migrations: [CreateOutbox1732300000000],
+        migrationsTableName: 'test_migrations',
+      }),
     );
     await dataSource.initialize();
     await runMigrations(dataSource);
@@ -148,7 +161,9 @@ describe('outbox relay delivery guarantees', () => {
     const ids = events.map((event) => event.id);
     expect(new Set(ids).size).toBe(3);
     expect(ids.slice(0, 3)).toEqual(ids.slice(3));
-    const [{ pending }] = await dataSource.query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`);
+    const [{ pending }] = await dataSource.query(
+      `SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL`,
+    );
     expect(pending).toBe(0);
   });
 

@@ -11,14 +11,23 @@ export interface CommerceFixture extends RunningApp<CommerceConfig> {
 }
 
 /** Commerce on a fresh database, verifying tokens against the given auth app's JWKS. */
-export async function startCommerce(authUrl: string, env: Record<string, string> = {}, db?: TestDatabase): Promise<CommerceFixture> {
+export async function startCommerce(
+  authUrl: string,
+  env: Record<string, string> = {},
+  db?: TestDatabase,
+): Promise<CommerceFixture> {
   const database = db ?? (await createTestDatabase('commerce'));
-  const running = await startApp('commerce', CommerceConfig, (config) => CommerceAppModule.forRoot(config, { relay: { pollIntervalMs: 200 } }), {
-    DATABASE_URL: database.url,
-    BROKER_URL: TEST_BROKER_URL,
-    AUTH_JWKS_URL: `${authUrl}/api/v1/auth/jwks`,
-    ...env,
-  });
+  const running = await startApp(
+    'commerce',
+    CommerceConfig,
+    (config) => CommerceAppModule.forRoot(config, { relay: { pollIntervalMs: 200 } }),
+    {
+      DATABASE_URL: database.url,
+      BROKER_URL: TEST_BROKER_URL,
+      AUTH_JWKS_URL: `${authUrl}/api/v1/auth/jwks`,
+      ...env,
+    },
+  );
   return {
     ...running,
     db: database,

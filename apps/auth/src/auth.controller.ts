@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { JSONWebKeySet } from 'jose';
 import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts';
 import type { Session, User } from '@tandem/contracts';
@@ -7,6 +8,7 @@ import type { Principal } from '@tandem/security';
 import { AuthService } from './auth.service.js';
 import { SigningKeys } from './signing-keys.js';
 
+@ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(

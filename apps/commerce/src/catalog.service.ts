@@ -15,10 +15,19 @@ const DEFAULT_PAGE = 20;
 /** Words of a search, as prefix terms for to_tsquery ('red sh' → 'red:* & sh:*'); only letters and digits pass. */
 export function toPrefixQuery(q: string): string | null {
   const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.length > 0 ? words.slice(0, 8).map((word) => `${word}:*`).join(' & ') : null;
+  return words.length > 0
+    ? words
+        .slice(0, 8)
+        .map((word) => `${word}:*`)
+        .join(' & ')
+    : null;
 }
 
-export function productEvents(product: Product, type: 'product.created' | 'product.updated', stockDelta = 0): NewEvent[] {
+export function productEvents(
+  product: Product,
+  type: 'product.created' | 'product.updated',
+  stockDelta = 0,
+): NewEvent[] {
   const productChannels = [channels.product(product.id), channels.catalog];
   const events: NewEvent[] = [{ type, channels: productChannels, data: product }];
   if (stockDelta !== 0) {
@@ -40,7 +49,11 @@ export class CatalogService {
     const after = decodeCursor(query.cursor);
     const search = query.q === undefined ? null : toPrefixQuery(query.q);
     return readSnapshot(this.dataSource, async (manager) => {
-      const qb = manager.createQueryBuilder(ProductRecord, 'p').orderBy('p.createdAt', 'ASC').addOrderBy('p.id', 'ASC').limit(limit + 1);
+      const qb = manager
+        .createQueryBuilder(ProductRecord, 'p')
+        .orderBy('p.createdAt', 'ASC')
+        .addOrderBy('p.id', 'ASC')
+        .limit(limit + 1);
       if (after) qb.andWhere('(p.created_at, p.id) > (:createdAt::timestamptz, :id::uuid)', after);
       if (search) qb.andWhere(`p.search @@ to_tsquery('simple', :search)`, { search });
       const rows = await qb.getMany();

@@ -68,7 +68,11 @@ export class CommerceAppModule {
         ),
         MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
         RedisModule.forRoot(config.REDIS_URL, 'commerce'),
-        SecurityModule.forRoot({ jwksUrl: config.AUTH_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+        SecurityModule.forRoot({
+          jwksUrl: config.AUTH_JWKS_URL,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        }),
         OutboxModule.forRoot({
           name: 'commerce',
           brokerUrl: config.BROKER_URL,

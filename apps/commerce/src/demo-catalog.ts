@@ -12,7 +12,18 @@ const CATEGORIES: Record<string, { nouns: string[]; base: number }> = {
   outdoor: { nouns: ['Tent', 'Sleeping Bag', 'Headlamp', 'Water Bottle', 'Daypack'], base: 2900 },
   home: { nouns: ['Throw Blanket', 'Ceramic Vase', 'Desk Lamp', 'Linen Pillow', 'Wall Clock'], base: 2200 },
 };
-const ADJECTIVES = ['Classic', 'Ultralight', 'Organic', 'Recycled', 'Pro', 'Everyday', 'Heritage', 'Compact', 'Deluxe', 'Studio'];
+const ADJECTIVES = [
+  'Classic',
+  'Ultralight',
+  'Organic',
+  'Recycled',
+  'Pro',
+  'Everyday',
+  'Heritage',
+  'Compact',
+  'Deluxe',
+  'Studio',
+];
 
 /** A deterministic demo catalog: every category × noun × adjective, ~300 products. */
 export function demoProducts(): NewProductDto[] {
@@ -47,8 +58,14 @@ export async function seedDemoCatalog(dataSource: DataSource): Promise<number> {
       inserted.push(...rows);
     }
     if (inserted.length === 0) return 0;
-    const records = await manager.findBy(ProductRecord, inserted.map(({ id }) => ({ id })));
-    await appendToOutbox(manager, records.flatMap((record) => productEvents(toProduct(record), 'product.created')));
+    const records = await manager.findBy(
+      ProductRecord,
+      inserted.map(({ id }) => ({ id })),
+    );
+    await appendToOutbox(
+      manager,
+      records.flatMap((record) => productEvents(toProduct(record), 'product.created')),
+    );
     return inserted.length;
   });
 }

@@ -36,7 +36,9 @@ export function fingerprint(value: unknown): Buffer {
               .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
           )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest();
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest();
 }
 
 function lockKey(userId: string, key: string): string {
@@ -58,8 +60,11 @@ export async function once<T>(
   request: Buffer,
   work: () => Promise<StoredResponse<T>>,
 ): Promise<StoredResponse<T> & { replayed: boolean }> {
-  const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [lockKey(userId, key)]);
-  if (!locked) throw Problems.conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed');
+  const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [
+    lockKey(userId, key),
+  ]);
+  if (!locked)
+    throw Problems.conflict('idempotency-in-flight', 'A request with this Idempotency-Key is still being processed');
   const [stored] = await manager.query(
     'SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2',
     [userId, key],

@@ -25,7 +25,12 @@ export interface OrderWithCursor {
 }
 
 /** Loads orders with their lines in two queries (no N+1), keeping the rows' order. */
-export async function loadOrders(manager: EntityManager, where: string, params: unknown[], suffix = ''): Promise<OrderWithCursor[]> {
+export async function loadOrders(
+  manager: EntityManager,
+  where: string,
+  params: unknown[],
+  suffix = '',
+): Promise<OrderWithCursor[]> {
   const rows: OrderRow[] = await manager.query(`SELECT * FROM orders WHERE ${where} ${suffix}`, params);
   if (rows.length === 0) return [];
   const items: ItemRow[] = await manager.query(

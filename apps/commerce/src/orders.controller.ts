@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NewOrderDto, OrderStatusDto, PageQueryDto, STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import type { Order, Page } from '@tandem/contracts';
@@ -7,11 +8,13 @@ import type { Principal } from '@tandem/security';
 import { requireIdempotencyKey } from './idempotency.js';
 import { OrdersService } from './orders.service.js';
 
+@ApiTags('orders')
 @Controller('api/v1/orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body replays the first answer' })
   @Authenticated('customer')
   async place(
     @CurrentPrincipal() principal: Principal,

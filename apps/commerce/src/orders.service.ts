@@ -44,7 +44,11 @@ export class OrdersService {
    * a conditional UPDATE (`stock >= quantity`), in product-id order so concurrent orders cannot
    * deadlock; no read-then-write, so no oversell under any concurrency.
    */
-  place(principal: Principal, dto: NewOrderDto, idempotencyKey: string): Promise<StoredResponse<Order> & { replayed: boolean }> {
+  place(
+    principal: Principal,
+    dto: NewOrderDto,
+    idempotencyKey: string,
+  ): Promise<StoredResponse<Order> & { replayed: boolean }> {
     const request = fingerprint({ method: 'POST', path: '/api/v1/orders', body: dto });
     return this.dataSource.transaction((manager) =>
       once(manager, principal.id, idempotencyKey, request, async () => ({
@@ -70,14 +74,21 @@ export class OrdersService {
       if (!row) {
         const [exists] = await manager.query('SELECT stock FROM products WHERE id = $1', [productId]);
         if (!exists) throw Problems.unprocessable('unknown-product', `Product ${productId} does not exist`);
-        throw Problems.conflict('insufficient-stock', `Only ${exists.stock} of product ${productId} left, ${quantity} requested`);
+        throw Problems.conflict(
+          'insufficient-stock',
+          `Only ${exists.stock} of product ${productId} left, ${quantity} requested`,
+        );
       }
       reserved.set(productId, row);
     }
     const currencies = new Set([...reserved.values()].map((row) => row.price_currency));
-    if (currencies.size > 1) throw Problems.unprocessable('mixed-currencies', 'All products of an order must share one currency');
+    if (currencies.size > 1)
+      throw Problems.unprocessable('mixed-currencies', 'All products of an order must share one currency');
     const currency = [...currencies][0]!;
-    const total = dto.items.reduce((sum, line) => sum + Number(reserved.get(line.productId)!.price_amount) * line.quantity, 0);
+    const total = dto.items.reduce(
+      (sum, line) => sum + Number(reserved.get(line.productId)!.price_amount) * line.quantity,
+      0,
+    );
 
     const [{ id }] = await manager.query(
       `INSERT INTO orders (user_id, status, total_amount, currency) VALUES ($1, 'pending', $2, $3) RETURNING id`,
@@ -153,7 +164,12 @@ export class OrdersService {
     return this.transition(principal, id, status);
   }
 
-  private transition(principal: Principal, id: string, to: OrderStatus, authorize?: (order: Order) => void): Promise<Order> {
+  private transition(
+    principal: Principal,
+    id: string,
+    to: OrderStatus,
+    authorize?: (order: Order) => void,
+  ): Promise<Order> {
     return this.dataSource.transaction(async (manager) => {
       const order = await this.visible(manager, principal, id, true);
       authorize?.(order);
@@ -164,7 +180,8 @@ export class OrdersService {
       const events: NewEvent[] = [];
       if (to === 'cancelled') {
         const returned = new Map<string, number>();
-        for (const item of order.items) returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
+        for (const item of order.items)
+          returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
         for (const productId of [...returned.keys()].sort()) {
           const quantity = returned.get(productId)!;
           const [[row]] = await manager.query(
@@ -190,7 +207,8 @@ export class OrdersService {
   private async visible(manager: EntityManager, principal: Principal, id: string, lock: boolean): Promise<Order> {
     assertUuid(id, 'Order');
     const [found] = await loadOrders(manager, 'id = $1', [id], lock ? 'FOR UPDATE' : '');
-    if (!found || (found.order.userId !== principal.id && !isAdmin(principal))) throw Problems.notFound('Order not found');
+    if (!found || (found.order.userId !== principal.id && !isAdmin(principal)))
+      throw Problems.notFound('Order not found');
     return found.order;
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ListProductsQueryDto, NewProductDto, STREAM_OFFSET_HEADER, UpdateProductDto } from '@tandem/contracts';
 import type { Page, Product } from '@tandem/contracts';
@@ -6,6 +7,7 @@ import { Authenticated } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';
 import { etagOf, expectedVersion, matchesIfNoneMatch } from './etag.js';
 
+@ApiTags('catalog')
 @Controller('api/v1/products')
 export class ProductsController {
   constructor(private readonly catalog: CatalogService) {}
@@ -18,6 +20,7 @@ export class ProductsController {
   }
 
   @Get(':id')
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag of a cached copy: 304 when unchanged' })
   async get(
     @Param('id') id: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
@@ -44,6 +47,7 @@ export class ProductsController {
   }
 
   @Patch(':id')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag the change is based on: 412 when stale' })
   @HttpCode(200)
   @Authenticated('admin')
   async update(

@@ -13,7 +13,13 @@ class SeedConfig {
 try {
   const config = loadConfig('seed', SeedConfig);
   const dataSource = new DataSource(
-    postgresOptions({ url: config.DATABASE_URL, entities: commerceEntities, migrations: commerceMigrations, migrationsTableName: 'commerce_migrations', poolSize: 1 }),
+    postgresOptions({
+      url: config.DATABASE_URL,
+      entities: commerceEntities,
+      migrations: commerceMigrations,
+      migrationsTableName: 'commerce_migrations',
+      poolSize: 1,
+    }),
   );
   await dataSource.initialize();
   await runMigrations(dataSource);
@@ -21,6 +27,8 @@ try {
   await dataSource.destroy();
   process.stdout.write(`seed: ${count} products added\n`);
 } catch (error) {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `seed failed: ${(error as Error).message}\n`);
+  process.stderr.write(
+    error instanceof ConfigError ? `${error.message}\n` : `seed failed: ${(error as Error).message}\n`,
+  );
   process.exit(1);
 }

@@ -14,7 +14,10 @@ export interface Snapshot<T> {
  * is reflected in the data, and none after it, so `subscribe { since: offset }` joins without gap
  * or duplicate.
  */
-export async function readSnapshot<T>(dataSource: DataSource, read: (manager: EntityManager) => Promise<T>): Promise<Snapshot<T>> {
+export async function readSnapshot<T>(
+  dataSource: DataSource,
+  read: (manager: EntityManager) => Promise<T>,
+): Promise<Snapshot<T>> {
   return dataSource.transaction('REPEATABLE READ', async (manager) => {
     await manager.query('SET TRANSACTION READ ONLY');
     const value = await read(manager);
@@ -38,7 +41,9 @@ export function decodeCursor(cursor: string | undefined): { createdAt: string; i
   } catch {
     // fall through to the 400 below
   }
-  throw Problems.badRequest('The cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+  throw Problems.badRequest('The cursor is not valid', [
+    { field: 'cursor', message: 'is not a cursor this API issued' },
+  ]);
 }
 
 /** 404 for ids that are not UUIDs, without asking the database. */

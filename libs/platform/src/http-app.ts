@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from './config.js';
 import type { BaseConfig } from './config.js';
 import { ProblemFilter, sendProblem } from './problem.js';
+import { serveOpenApi } from './openapi.js';
 import { createValidationPipe } from './validation.js';
 
 /** Largest JSON body any route accepts; bigger bodies get 413 problem+json. */
@@ -76,6 +77,7 @@ export async function runApp<C extends BaseConfig>(options: RunOptions<C>): Prom
   });
   app.useLogger(app.get(Logger));
   configureHttpApp(app, config);
+  if (config.NODE_ENV !== 'production') serveOpenApi(app, `Tandem ${options.name}`);
   await options.beforeListen?.(app, config);
   const port = config.PORT ?? options.defaultPort;
   await app.listen(port);

@@ -9,3 +9,4 @@ export * from './database.js';
 export * from './redis.js';
 export * from './migrate-command.js';
 export * from './rate-limit.js';
+export * from './openapi.js';

@@ -8,6 +8,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Role } from '@tandem/contracts';
 import { Problems } from '@tandem/platform';
@@ -68,11 +69,11 @@ export class AccessTokenGuard implements CanActivate {
 
 /** `@Authenticated()` any signed-in user; `@Authenticated('admin')` only admins. */
 export const Authenticated = (...roles: Role[]) =>
-  applyDecorators(SetMetadata(ROLES_KEY, roles), UseGuards(AccessTokenGuard));
+  applyDecorators(SetMetadata(ROLES_KEY, roles), UseGuards(AccessTokenGuard), ApiBearerAuth());
 
 /** Anyone may call; a bearer token, when sent, must be valid and identifies the caller. */
 export const OptionallyAuthenticated = () =>
-  applyDecorators(SetMetadata(OPTIONAL_KEY, true), UseGuards(AccessTokenGuard));
+  applyDecorators(SetMetadata(OPTIONAL_KEY, true), UseGuards(AccessTokenGuard), ApiBearerAuth());
 
 /** The verified caller (`undefined` on optionally authenticated routes called anonymously). */
 export const CurrentPrincipal = createParamDecorator(

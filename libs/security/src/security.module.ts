@@ -20,6 +20,10 @@ export class SecurityModule {
       options instanceof AccessTokenVerifier
         ? { provide: AccessTokenVerifier, useValue: options }
         : { provide: AccessTokenVerifier, useFactory: () => AccessTokenVerifier.remote(options.jwksUrl, options) };
-    return { module: SecurityModule, providers: [verifier, AccessTokenGuard], exports: [AccessTokenVerifier, AccessTokenGuard] };
+    return {
+      module: SecurityModule,
+      providers: [verifier, AccessTokenGuard],
+      exports: [AccessTokenVerifier, AccessTokenGuard],
+    };
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -25,7 +26,9 @@ export class SocketScaleOut implements OnApplicationShutdown {
   private pub?: Redis;
   private sub?: Redis;
   private outageFrom?: number;
-  /** Hook for tests and for the drain; resolves when a running resync is finished. */
+  /** Redis CLIENT name of the subscriber connection (operators and tests find it by this). */
+  readonly subscriberName = `tandem-realtime-${process.pid}-${randomBytes(3).toString('hex')}-sub`;
+  /** Resolves when a running resync is finished. */
   resyncing: Promise<number> = Promise.resolve(0);
 
   constructor(
@@ -38,9 +41,8 @@ export class SocketScaleOut implements OnApplicationShutdown {
   /** Installs the adapter; true when replicas are clustered through Redis. */
   attach(io: Server): boolean {
     if (!this.redis) return false;
-    const name = `tandem-realtime-${process.pid}`;
-    this.pub = this.redis.duplicate({ connectionName: `${name}-pub` });
-    this.sub = this.redis.duplicate({ connectionName: `${name}-sub` });
+    this.pub = this.redis.duplicate({ connectionName: this.subscriberName.replace(/-sub$/, '-pub') });
+    this.sub = this.redis.duplicate({ connectionName: this.subscriberName });
     for (const client of [this.pub, this.sub]) client.on('error', () => undefined); // logged by the app client
     let wasReady = false;
     this.sub.on('close', () => {

@@ -7,7 +7,7 @@ import { appendToOutbox } from '@tandem/messaging';
 import type { NewEvent } from '@tandem/messaging';
 import { Problems } from '@tandem/platform';
 import { ProductRecord, toProduct } from './product.entity.js';
-import { assertUuid, decodeCursor, encodeCursor, readSnapshot } from './snapshot.js';
+import { assertUuid, decodeCursor, encodeCursor, readSnapshot, STREAM_HEAD_SQL } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
 
 const DEFAULT_PAGE = 20;
@@ -66,13 +66,16 @@ export class CatalogService {
     });
   }
 
-  get(id: string): Promise<Snapshot<Product>> {
+  /** One statement, so one snapshot: the product and the stream head are consistent (the hot read path). */
+  async get(id: string): Promise<Snapshot<Product>> {
     assertUuid(id, 'Product');
-    return readSnapshot(this.dataSource, async (manager) => {
-      const record = await manager.findOneBy(ProductRecord, { id });
-      if (!record) throw Problems.notFound('Product not found');
-      return toProduct(record);
-    });
+    const { entities, raw } = await this.dataSource
+      .createQueryBuilder(ProductRecord, 'p')
+      .addSelect(STREAM_HEAD_SQL, 'stream_head')
+      .where('p.id = :id', { id })
+      .getRawAndEntities<{ stream_head: string }>();
+    if (!entities[0]) throw Problems.notFound('Product not found');
+    return { value: toProduct(entities[0]), offset: Number(raw[0]!.stream_head) };
   }
 
   async create(dto: NewProductDto): Promise<Product> {

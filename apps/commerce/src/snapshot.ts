@@ -3,6 +3,9 @@ import { isUuid } from '@tandem/contracts';
 import { streamHead } from '@tandem/messaging';
 import { Problems } from '@tandem/platform';
 
+/** The stream head as a scalar subquery, for reads that fit in one statement (one snapshot). */
+export const STREAM_HEAD_SQL = `(SELECT coalesce(max("offset"), 0) FROM outbox)`;
+
 export interface Snapshot<T> {
   value: T;
   /** The newest stream offset reflected in `value` (contract: X-Stream-Offset). */

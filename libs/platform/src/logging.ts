@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import type { Options } from 'pino-http';
 import type { DynamicModule } from '@nestjs/common';
 
 /** Anything that may carry a credential is redacted from every log line. */
@@ -26,22 +27,25 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-export function loggingModule(app: string, level: string): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      name: app,
-      level,
-      genReqId: requestId,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-      customProps: (req) => ({ requestId: (req as IncomingMessage & { id?: string }).id }),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url?.split('?')[0],
-        }),
-      },
+/** pino options shared by every app: JSON lines, credentials redacted, a request id on each line. */
+export function pinoHttpOptions(app: string, level: string): Options {
+  return {
+    name: app,
+    level,
+    genReqId: requestId,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    customProps: (req) => ({ requestId: (req as IncomingMessage & { id?: string }).id }),
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url?.split('?')[0],
+      }),
     },
-  });
+  };
+}
+
+export function loggingModule(app: string, level: string): DynamicModule {
+  return LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(app, level) });
 }

@@ -1,2 +1,0 @@
-export const HELLO = 'hi';
-//# sourceMappingURL=hello.js.map

@@ -1,2 +1,0 @@
-export * from './hello.js';
-//# sourceMappingURL=index.js.map

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
+import { InProcessBroker, OutboxModule } from '@tandem/messaging';
+import { DatabaseProbe, HealthModule, loggingModule, MetricsModule, RedisModule, RedisProbe } from '@tandem/platform';
+import { AccessTokenVerifier, SecurityModule } from '@tandem/security';
+import { AuthModule } from '../../auth/src/auth.module.js';
+import { CommerceModule } from '../../commerce/src/commerce.module.js';
+import { RealtimeBrokerProbe, RealtimeModule } from '../../realtime/src/realtime.module.js';
+import type { EmbeddedDatabase } from './embedded/embedded-database.js';
+import { RelayWaker } from './relay-waker.js';
+import type { StandaloneSettings } from './standalone.config.js';
+
+export interface StandaloneParts {
+  settings: StandaloneSettings;
+  database: DataSourceOptions;
+  /** Absent when DATABASE_URL is set. */
+  embedded?: EmbeddedDatabase;
+  /** The in-process event bus; absent when BROKER_URL is set (RabbitMQ then carries the events). */
+  broker?: InProcessBroker;
+  /** Verifies access tokens with the key this process signs them with: no JWKS round trip. */
+  verifier: AccessTokenVerifier;
+}
+
+const PARTS = Symbol('STANDALONE_PARTS');
+
+/** Runs last on shutdown (root module): after TypeORM and the relay are closed, the bus and the database go. */
+@Injectable()
+class EmbeddedResourcesCloser implements OnApplicationShutdown {
+  constructor(@Inject(PARTS) private readonly parts: StandaloneParts) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.parts.broker?.close();
+    await this.parts.embedded?.stop();
+  }
+}
+
+/**
+ * Auth, commerce and realtime in one process (issue 5 §1): their feature modules unchanged, with the
+ * infrastructure each app's own module would provide replaced by embedded defaults where the
+ * contract's variables are absent.
+ */
+@Module({})
+export class StandaloneModule {
+  static forRoot(parts: StandaloneParts): DynamicModule {
+    const { settings, broker, verifier, embedded } = parts;
+    const { standalone, auth, commerce, realtime } = settings;
+    const providers: Provider[] = [{ provide: PARTS, useValue: parts }, EmbeddedResourcesCloser];
+    if (embedded) providers.push(RelayWaker);
+    return {
+      module: StandaloneModule,
+      imports: [
+        loggingModule('standalone', standalone.LOG_LEVEL),
+        TypeOrmModule.forRoot(parts.database),
+        RedisModule.forRoot(standalone.REDIS_URL, 'standalone'),
+        SecurityModule.forRoot(verifier),
+        OutboxModule.forRoot({
+          name: 'standalone',
+          ...(broker ? { publisher: broker } : { brokerUrl: standalone.BROKER_URL }),
+          relay: {
+            retentionMs: commerce.RETENTION_HOURS * 3600_000,
+            // Embedded: commits wake the relay (RelayWaker); the poll only catches a wake that
+            // arrived while a batch was running.
+            ...(embedded ? { pollIntervalMs: 250 } : {}),
+          },
+        }),
+        MetricsModule,
+        AuthModule.register(auth),
+        CommerceModule.register(commerce),
+        RealtimeModule.register(realtime, { eventSource: broker, verifier }),
+        HealthModule.forRoot([DatabaseProbe, RedisProbe, RealtimeBrokerProbe]),
+      ],
+      providers,
+    };
+  }
+}

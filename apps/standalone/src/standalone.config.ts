@@ -58,11 +58,12 @@ export interface StandaloneSettings {
 }
 
 /** Validates every schema and reports all problems at once (one ConfigError for the whole process). */
-export function loadStandaloneSettings(env: Record<string, string | undefined> = process.env): StandaloneSettings {
+/** `env` defaults to the process environment (read by loadConfig, the one place that does). */
+export function loadStandaloneSettings(env?: Record<string, string | undefined>): StandaloneSettings {
   const problems: string[] = [];
   function load<T extends object>(schema: new () => T): T {
     try {
-      return loadConfig('standalone', schema, env);
+      return env === undefined ? loadConfig('standalone', schema) : loadConfig('standalone', schema, env);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems.filter((problem) => !problems.includes(problem)));

@@ -38,7 +38,7 @@ export interface StartedStandalone {
  * Throws ConfigError on bad variables (main.ts prints it and exits 1).
  */
 export async function startStandalone(
-  env: Record<string, string | undefined> = process.env,
+  env?: Record<string, string | undefined>,
 ): Promise<StartedStandalone> {
   const started = Date.now();
   const settings = loadStandaloneSettings(env);

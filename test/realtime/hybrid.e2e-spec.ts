@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import request from 'supertest';
-import type { AnyEnvelope, EventEnvelope, Order, Product, RpcResponse, SubscribeAck } from '@tandem/contracts';
+import type { EventEnvelope, Order, Product, RpcResponse, SubscribeAck } from '@tandem/contracts';
 import { ADMIN, startAuth } from '../support/auth.js';
 import type { AuthFixture } from '../support/auth.js';
 import { startCommerce } from '../support/commerce.js';
@@ -144,7 +144,7 @@ describe('hybrid flow: REST commands, live events on the socket', () => {
       10_000,
       'events of the rpc order',
     );
-    const ids = seen.map((e: AnyEnvelope) => e.id);
+    const ids = seen.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length); // at most once per socket
     expect(await emitAck(socket, 'rpc', { method: 'GET', path: '/api/v1/auth/me' })).toMatchObject({ status: 404 });
   });

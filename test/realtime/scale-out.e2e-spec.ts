@@ -4,7 +4,7 @@ import type { AddressInfo, Server, Socket as TcpSocket } from 'node:net';
 import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
-import type { AnyEnvelope, SubscribeAck } from '@tandem/contracts';
+import type { EventEnvelope, SubscribeAck } from '@tandem/contracts';
 import type { RabbitMqBroker } from '@tandem/messaging';
 import { SocketScaleOut } from '../../apps/realtime/src/socket-scale-out.js';
 import {
@@ -150,11 +150,11 @@ describe('realtime gateway scale-out (replicas sharing Redis)', () => {
   it('drains a closing replica gradually; its clients reconnect to the other and miss nothing with since', async () => {
     const channel = product();
     proxy.target = portOf(a.url);
-    const received: AnyEnvelope[][] = [];
+    const received: EventEnvelope[][] = [];
     const disconnects: number[] = [];
     const clients = await Promise.all(
       Array.from({ length: 8 }, async (_, index) => {
-        const seen: AnyEnvelope[] = [];
+        const seen: EventEnvelope[] = [];
         received[index] = seen;
         let last: number | undefined;
         const socket = io(proxy.url, {
@@ -165,7 +165,7 @@ describe('realtime gateway scale-out (replicas sharing Redis)', () => {
           randomizationFactor: 0,
         });
         sockets.push(socket);
-        socket.on('product.updated', (event: AnyEnvelope) => {
+        socket.on('product.updated', (event: EventEnvelope) => {
           seen.push(event);
           last = event.offset;
         });

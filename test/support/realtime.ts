@@ -5,7 +5,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jos
 import type { CryptoKey, JWK } from 'jose';
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
-import type { AnyEnvelope, Channel, EventType } from '@tandem/contracts';
+import type { Channel, EventEnvelope, EventType } from '@tandem/contracts';
 import { RabbitMqBroker } from '@tandem/messaging';
 import { RealtimeConfig } from '../../apps/realtime/src/realtime.config.js';
 import { useRealtimeAdapter } from '../../apps/realtime/src/realtime-io.adapter.js';
@@ -99,8 +99,8 @@ export function envelope<T extends EventType>(
   channels: Channel[],
   data: Record<string, unknown>,
   at = offset(),
-): AnyEnvelope {
-  return { id: randomUUID(), type, channels, offset: at, occurredAt: new Date().toISOString(), data } as AnyEnvelope;
+): EventEnvelope {
+  return { id: randomUUID(), type, channels, offset: at, occurredAt: new Date().toISOString(), data } as EventEnvelope;
 }
 
 export function publisher(): RabbitMqBroker {
@@ -132,10 +132,10 @@ export function connect(
 }
 
 /** Records every event envelope a socket receives. */
-export function record(socket: Socket): AnyEnvelope[] {
-  const seen: AnyEnvelope[] = [];
+export function record(socket: Socket): EventEnvelope[] {
+  const seen: EventEnvelope[] = [];
   socket.onAny((_event: string, payload: unknown) => {
-    if (typeof payload === 'object' && payload !== null && 'offset' in payload) seen.push(payload as AnyEnvelope);
+    if (typeof payload === 'object' && payload !== null && 'offset' in payload) seen.push(payload as EventEnvelope);
   });
   return seen;
 }

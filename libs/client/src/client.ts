@@ -1,0 +1,180 @@
+import type {
+  AccessClaims,
+  NewOrderDto,
+  NewProductDto,
+  Order,
+  OrderStatus,
+  Page,
+  Product,
+  Session,
+  UpdateProductDto,
+  User,
+} from '@tandem/contracts';
+import { HttpClient } from './http.js';
+import type { FetchLike, Read } from './http.js';
+import { LiveClient } from './live.js';
+import type { LiveOptions } from './live.js';
+import { SessionManager } from './session.js';
+
+export type NewProduct = Omit<NewProductDto, never>;
+export type ProductPatch = Omit<UpdateProductDto, never>;
+export type NewOrder = Omit<NewOrderDto, never>;
+
+export interface TandemClientOptions {
+  /** Origin of the API, e.g. `http://localhost:3000`; `''` (default) = the page's own origin. */
+  baseUrl?: string;
+  /** A session to resume (e.g. from storage). */
+  session?: Session | null;
+  /** Called on every login, refresh (new tokens) and logout: persist it if you want. */
+  onSession?: (session: Session | null) => void;
+  refreshBeforeExpirySeconds?: number;
+  fetch?: FetchLike;
+  live?: Pick<LiveOptions, 'transport' | 'websocketAttempts' | 'reconnectMinMs' | 'reconnectMaxMs'>;
+}
+
+function randomKey(): string {
+  const cryptoApi = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (cryptoApi?.randomUUID) return cryptoApi.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function claimsOf(token: string): Partial<AccessClaims> {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload.padEnd(payload.length + ((4 - (payload.length % 4)) % 4), '='))) as AccessClaims;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The Tandem client: typed REST for auth, products and orders, and `live` for subscriptions.
+ * Runs in browsers and in Node ≥ 18; depends on socket.io-client and fetch only.
+ */
+export class TandemClient {
+  readonly http: HttpClient;
+  readonly sessions: SessionManager;
+  readonly live: LiveClient;
+
+  constructor(options: TandemClientOptions = {}) {
+    const baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
+    const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.sessions = new SessionManager(
+      async (refreshToken) =>
+        (await this.http.request<Session>('POST', '/auth/refresh', { body: { refreshToken }, auth: false })).data,
+      { refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds },
+    );
+    this.http = new HttpClient(
+      baseUrl,
+      fetchImpl,
+      () => this.sessions.accessToken(),
+      () => this.sessions.refresh(),
+    );
+    if (options.onSession) this.sessions.onChange(options.onSession);
+    if (options.session) this.sessions.set(options.session);
+    this.live = new LiveClient({
+      ...options.live,
+      baseUrl,
+      fetch: fetchImpl,
+      session: this.sessions,
+      defaultSnapshot: (channel) => this.defaultSnapshot(channel),
+    });
+  }
+
+  get session(): Session | null {
+    return this.sessions.session;
+  }
+
+  get user(): User | null {
+    return this.sessions.session?.user ?? null;
+  }
+
+  /** The session id (`sid` claim) of the current access token. */
+  get sessionId(): string | undefined {
+    const token = this.sessions.session?.accessToken;
+    return token ? claimsOf(token).sid : undefined;
+  }
+
+  readonly auth = {
+    register: async (email: string, password: string, name?: string): Promise<Session> => {
+      const { data } = await this.http.request<Session>('POST', '/auth/register', {
+        body: name === undefined ? { email, password } : { email, password, name },
+        auth: false,
+      });
+      this.sessions.set(data);
+      return data;
+    },
+    login: async (email: string, password: string): Promise<Session> => {
+      const { data } = await this.http.request<Session>('POST', '/auth/login', {
+        body: { email, password },
+        auth: false,
+      });
+      this.sessions.set(data);
+      return data;
+    },
+    /** Rotates the refresh token now (the client also does it by itself before expiry). */
+    refresh: (): Promise<Session | null> => this.sessions.refresh(),
+    logout: async (): Promise<void> => {
+      const session = this.sessions.session;
+      this.sessions.set(null);
+      if (session) {
+        await this.http
+          .request('POST', '/auth/logout', { body: { refreshToken: session.refreshToken }, auth: false })
+          .catch(() => undefined);
+      }
+    },
+    me: async (): Promise<User> => (await this.http.request<User>('GET', '/auth/me')).data,
+  };
+
+  readonly products = {
+    list: (query: { limit?: number; cursor?: string; q?: string } = {}): Promise<Read<Page<Product>>> =>
+      this.http.request<Page<Product>>('GET', '/products', { query }),
+    get: (id: string): Promise<Read<Product>> =>
+      this.http.request<Product>('GET', `/products/${encodeURIComponent(id)}`),
+    create: async (product: NewProduct): Promise<Product> =>
+      (await this.http.request<Product>('POST', '/products', { body: product })).data,
+    /** `ifVersion`: fail with 412 unless the product is still at that version (optimistic locking). */
+    update: async (id: string, patch: ProductPatch, options: { ifVersion?: number } = {}): Promise<Product> =>
+      (
+        await this.http.request<Product>('PATCH', `/products/${encodeURIComponent(id)}`, {
+          body: patch,
+          headers: options.ifVersion === undefined ? {} : { 'If-Match': `"${options.ifVersion}"` },
+        })
+      ).data,
+  };
+
+  readonly orders = {
+    list: (query: { limit?: number; cursor?: string } = {}): Promise<Read<Page<Order>>> =>
+      this.http.request<Page<Order>>('GET', '/orders', { query }),
+    get: (id: string): Promise<Read<Order>> => this.http.request<Order>('GET', `/orders/${encodeURIComponent(id)}`),
+    /** Places an order; retrying with the same `idempotencyKey` never places it twice. */
+    place: async (order: NewOrder, options: { idempotencyKey?: string } = {}): Promise<Order> =>
+      (
+        await this.http.request<Order>('POST', '/orders', {
+          body: order,
+          headers: { 'Idempotency-Key': options.idempotencyKey ?? randomKey() },
+        })
+      ).data,
+    pay: async (id: string): Promise<Order> =>
+      (await this.http.request<Order>('POST', `/orders/${encodeURIComponent(id)}/pay`)).data,
+    cancel: async (id: string): Promise<Order> =>
+      (await this.http.request<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`)).data,
+    /** Admin: `shipped` or `delivered`. */
+    setStatus: async (id: string, status: Extract<OrderStatus, 'shipped' | 'delivered'>): Promise<Order> =>
+      (await this.http.request<Order>('PATCH', `/orders/${encodeURIComponent(id)}/status`, { body: { status } })).data,
+  };
+
+  private defaultSnapshot(channel: string): () => Promise<Read<unknown>> {
+    const [kind, id] = channel.split(':') as [string, string | undefined];
+    if (kind === 'product' && id) return () => this.products.get(id);
+    if (kind === 'order' && id) return () => this.orders.get(id);
+    if (kind === 'user') return () => this.orders.list({ limit: 100 });
+    return () => this.products.list({ limit: 100 });
+  }
+
+  /** Stops timers and closes the live connection. */
+  close(): void {
+    this.live.close();
+    this.sessions.dispose();
+  }
+}

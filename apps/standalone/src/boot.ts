@@ -37,9 +37,7 @@ export interface StartedStandalone {
  * migrations, Nest (auth + commerce + realtime), demo data, the storefront page, listen.
  * Throws ConfigError on bad variables (main.ts prints it and exits 1).
  */
-export async function startStandalone(
-  env?: Record<string, string | undefined>,
-): Promise<StartedStandalone> {
+export async function startStandalone(env?: Record<string, string | undefined>): Promise<StartedStandalone> {
   const started = Date.now();
   const settings = loadStandaloneSettings(env);
   const { standalone, auth, realtime } = settings;

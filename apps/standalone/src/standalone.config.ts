@@ -49,6 +49,17 @@ for (const [schema, names] of [
   for (const name of names) IsOptional()(schema.prototype, name);
 }
 
+/** Read on its own so that the pair is checked even when another variable of AuthConfig is bad. */
+class AdminPair {
+  @IsOptional()
+  @IsString()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+}
+
 export interface StandaloneSettings {
   standalone: StandaloneConfig;
   /** DATABASE_URL and JWT_PRIVATE_KEY are filled in at boot when they were absent. */
@@ -77,7 +88,8 @@ export function loadStandaloneSettings(env?: Record<string, string | undefined>)
     realtime: load(StandaloneRealtimeConfig),
   };
   // contract: ADMIN_EMAIL/ADMIN_PASSWORD create that admin; half a pair would silently do nothing.
-  if (settings.auth && Boolean(settings.auth.ADMIN_EMAIL) !== Boolean(settings.auth.ADMIN_PASSWORD)) {
+  const admin = load(AdminPair);
+  if (admin && Boolean(admin.ADMIN_EMAIL) !== Boolean(admin.ADMIN_PASSWORD)) {
     problems.push(
       'ADMIN_EMAIL and ADMIN_PASSWORD must be set together (or neither: a random admin password is printed)',
     );

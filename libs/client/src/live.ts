@@ -74,6 +74,9 @@ class Sub<S> implements Subscription<S> {
   pending: StreamEvent[] = [];
   readonly delivered = new RecentMap<true>(2000);
   closed = false;
+  resolveReady!: () => void;
+  private rejectReady!: (error: Error) => void;
+  private settled = false;
 
   constructor(
     readonly channel: string,
@@ -82,6 +85,23 @@ class Sub<S> implements Subscription<S> {
     readonly readSnapshot: () => Promise<Read<S>>,
     private readonly remove: (sub: Sub<S>) => void,
   ) {}
+
+  settle(resolve: () => void, reject: (error: Error) => void): void {
+    this.resolveReady = () => {
+      this.settled = true;
+      resolve();
+    };
+    this.rejectReady = (error) => {
+      this.settled = true;
+      reject(error);
+    };
+  }
+
+  /** Before ready: `ready` rejects (and onError is called through it); after: onError. */
+  fail(error: Error): void {
+    if (this.settled) this.options.onError?.(error);
+    else this.rejectReady(error);
+  }
 
   unsubscribe(): void {
     this.closed = true;
@@ -151,9 +171,11 @@ export class LiveClient {
   ): Subscription<S> {
     const readSnapshot = (options.snapshot ?? this.options.defaultSnapshot(channel)) as () => Promise<Read<S>>;
     const sub = new Sub<S>(channel, handler, options, readSnapshot, (s) => this.remove(s as Sub<unknown>));
-    this.subs.add(sub as Sub<unknown>);
-    sub.ready = this.join(sub, 'initial');
+    // Ready once the first merge is done, whichever transport (and however many tries) got it there.
+    sub.ready = new Promise<void>((resolve, reject) => sub.settle(resolve, reject));
     sub.ready.catch((error: Error) => sub.options.onError?.(error));
+    this.subs.add(sub as Sub<unknown>);
+    this.join(sub, 'initial').catch((error: Error) => sub.fail(error));
     return sub;
   }
 
@@ -227,7 +249,12 @@ export class LiveClient {
     this.transport.close();
     this.transport = this.createSse();
     this.setState('reconnecting');
-    for (const sub of this.subs) if (!sub.joining) void this.rejoin(sub);
+    // Subscriptions whose snapshot is read join over SSE now; the others when their read ends.
+    for (const sub of this.subs) {
+      if (sub.snapshot !== undefined || !sub.joining) {
+        void this.rejoin(sub).catch((error: Error) => sub.fail(error));
+      }
+    }
   }
 
   /** Snapshot, then subscribe with since = its offset, then merge what arrived meanwhile. */
@@ -278,7 +305,7 @@ export class LiveClient {
     for (const sub of this.subs) {
       // A subscription still reading its first snapshot subscribes when that read ends.
       if (sub.snapshot === undefined && sub.joining) continue;
-      void this.rejoin(sub).catch((error: Error) => sub.options.onError?.(error));
+      void this.rejoin(sub).catch((error: Error) => sub.fail(error));
     }
   }
 
@@ -313,6 +340,7 @@ export class LiveClient {
     sub.pending = [];
     sub.joining = false;
     for (const event of [...candidates.values()].sort((a, b) => a.offset - b.offset)) this.deliver(sub, event);
+    sub.resolveReady();
   }
 
   /** Once per id, in offset order: anything at or below what the subscription reflects is a repeat. */

@@ -26,6 +26,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
   private pub?: Redis;
   private sub?: Redis;
   private outageFrom?: number;
+  private closing = false;
   /** Redis CLIENT name of the subscriber connection (operators and tests find it by this). */
   readonly subscriberName = `tandem-realtime-${process.pid}-${randomBytes(3).toString('hex')}-sub`;
   /** Resolves when a running resync is finished. */
@@ -46,7 +47,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
     for (const client of [this.pub, this.sub]) client.on('error', () => undefined); // logged by the app client
     let wasReady = false;
     this.sub.on('close', () => {
-      if (wasReady && this.outageFrom === undefined) {
+      if (wasReady && !this.closing && this.outageFrom === undefined) {
         this.outageFrom = this.fanout.headOffset;
         this.logger.warn('Redis subscription lost; clients will be replayed when it is back');
       }
@@ -82,6 +83,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     for (const client of [this.pub, this.sub]) await client?.quit().catch(() => client.disconnect());
   }
 }

@@ -33,14 +33,14 @@ const numOpt = (name, fallback) => Number(opt(name, fallback));
 
 const config = {
   mode: quick ? 'quick' : 'full',
-  users: numOpt('users', quick ? 30 : 200),
+  users: numOpt('users', quick ? 30 : 120),
   // A storefront: each user watches 2 products; a product's stock changes every ~10 s (full mode)
   // while clients poll every second — the case where polling mostly answers 304.
-  watchedProducts: numOpt('products', quick ? 10 : 40),
+  watchedProducts: numOpt('products', quick ? 10 : 24),
   watchesPerUser: 2,
-  stockRate: numOpt('stock-rate', quick ? 2 : 4),
-  orderRate: numOpt('order-rate', quick ? 1 : 2),
-  baselineS: numOpt('baseline-s', quick ? 3 : 10),
+  stockRate: numOpt('stock-rate', quick ? 2 : 2.4),
+  orderRate: numOpt('order-rate', quick ? 1 : 1.5),
+  baselineS: numOpt('baseline-s', quick ? 4 : 10),
   pollMs: numOpt('poll-ms', 1000),
   warmS: numOpt('warm-s', quick ? 2 : 5),
   measureS: numOpt('measure-s', quick ? 5 : 20),
@@ -48,6 +48,7 @@ const config = {
   fanoutSockets: numOpt('fanout-sockets', quick ? 200 : 1000),
   fanoutChannels: 10,
   fanoutRate: numOpt('fanout-rate', 20),
+  fanoutMeasureS: numOpt('fanout-measure-s', quick ? 5 : 10),
   scaleSteps: opt('scale', quick ? '250,500,1000' : '1000,2500,5000,10000').split(',').map(Number),
 };
 
@@ -109,6 +110,8 @@ try {
     pushProxied: [await stack.proxy.front(floorA.url), await stack.proxy.front(floorB.url)],
   };
 
+  await idleBaseline([stack.auth, stack.commerce, ...stack.replicas, floorPoll, floorA, floorB]);
+
   // ---- connection scale: idle sockets, one gateway replica vs one bare server ------------------
   const gatewayA = stack.replicas[0];
   log(`idle sockets: ${config.scaleSteps.join(', ')} on realtime-a, then on bare Socket.IO`);
@@ -116,7 +119,7 @@ try {
   results.idleScale.floor = await idleScale('bare Socket.IO', floorOne, config.scaleSteps, channels);
 
   // ---- fan-out, one replica, then two -----------------------------------------------------------
-  const fanCfg = { channels, sockets: config.fanoutSockets, rate: config.fanoutRate, warmS: config.warmS, measureS: config.measureS };
+  const fanCfg = { channels, sockets: config.fanoutSockets, rate: config.fanoutRate, warmS: config.warmS, measureS: config.fanoutMeasureS };
   const tTrigger = tandemTrigger(stack.commerce.url, stack.adminToken);
   for (const label of FANOUTS) results.fanout[label] = [];
   const fanoutRuns = async (pairs) => {
@@ -134,6 +137,11 @@ try {
   ]);
   log('scaling out: starting realtime-b');
   const gatewayB = await addReplica(stack);
+
+  // ---- idle CPU of every server (timers, relay polls, metrics): subtracted for "load" CPU ---------
+  await sleep(2000);
+  await idleBaseline([stack.auth, stack.commerce, ...stack.replicas, floorPoll, floorA, floorB]);
+
   await fanoutRuns([
     [
       'tandem-2',
@@ -148,14 +156,6 @@ try {
       { urls: [floorA.url, floorB.url], servers: [floorA, floorB].map((f) => ({ name: f.name, pid: f.pid })), trigger: floorTrigger(floorA.url) },
     ],
   ]);
-
-  // ---- idle CPU of every server (timers, relay polls, metrics): subtracted for "load" CPU ---------
-  log(`idle baseline (${config.baselineS} s)`);
-  const everyServer = [stack.auth, stack.commerce, ...stack.replicas, floorPoll, floorA, floorB];
-  const idle = await openWindow({ servers: everyServer.map((p) => ({ name: p.name, pid: p.pid })) });
-  await sleep(config.baselineS * 1000);
-  const idleW = await idle.end();
-  results.idleCpuPerS = Object.fromEntries(Object.entries(idleW.serverCpu).map(([n, v]) => [n, v / idleW.wallS]));
 
   // ---- the three scenarios and the floors, alternating order per repetition ----------------------
   for (const kind of SCENARIOS) results.scenarios[kind] = { runs: [] };
@@ -205,6 +205,22 @@ log(`done in ${results.durationS.toFixed(0)} s`);
 process.exit(exitCode);
 
 // -------------------------------------------------------------------------------------------------
+
+/**
+ * Each server's CPU rate with no load (timers, relay polls, metrics), measured twice in the run;
+ * the lower reading of each process is kept (the other may catch leftovers of a previous phase).
+ */
+async function idleBaseline(servers) {
+  log(`idle baseline (${config.baselineS} s)`);
+  const idle = await openWindow({ servers: servers.map((p) => ({ name: p.name, pid: p.pid })) });
+  await sleep(config.baselineS * 1000);
+  const w = await idle.end();
+  results.idleCpuPerS ??= {};
+  for (const [n, v] of Object.entries(w.serverCpu)) {
+    const rate = v / w.wallS;
+    results.idleCpuPerS[n] = Math.min(results.idleCpuPerS[n] ?? Infinity, rate);
+  }
+}
 
 async function machine() {
   const cpus = os.cpus();
@@ -288,7 +304,15 @@ function summarise(r) {
       loadCpuMsPerUpdate: stats(runs.map((x) => x.loadCpuMsPerUpdate)),
       opsPerLoadCpuS: stats(runs.map((x) => x.opsPerLoadCpuS)),
       rssBytes: Object.fromEntries(procs.map((p) => [p, median(runs.map((x) => x.rssBytes[p]))])),
+      latencyStockP50Ms: stats(runs.map((x) => x.latencyByKindMs.stock.p50)),
+      latencyStockP99Ms: stats(runs.map((x) => x.latencyByKindMs.stock.p99)),
+      latencyOrderP50Ms: stats(runs.map((x) => x.latencyByKindMs.order.p50)),
+      latencyOrderP99Ms: stats(runs.map((x) => x.latencyByKindMs.order.p99)),
       hopsMs: {
+        answerToBroker: median(runs.map((x) => x.hopsMs.answerToBroker.p50)),
+        answerToBrokerMean: median(runs.map((x) => x.hopsMs.answerToBroker.mean)),
+        brokerToClientMean: median(runs.map((x) => x.hopsMs.brokerToClient.mean)),
+        answerToClient: median(runs.map((x) => x.latencyMs.p50)),
         txStartToRestResponse: median(runs.map((x) => x.hopsMs.txStartToRestResponse.p50)),
         txStartToBroker: median(runs.map((x) => x.hopsMs.txStartToBroker.p50)),
         brokerToClient: median(runs.map((x) => x.hopsMs.brokerToClient.p50)),

@@ -124,7 +124,7 @@ export async function scrape(url) {
  * Opens a measurement window over `servers` ({name, pid, url?, metrics?}). end() returns the deltas.
  * `proxyUrls` are the client-facing proxy ports whose bytes count as "on the wire".
  */
-export async function openWindow({ servers, proxy, proxyUrls = [], extraPids = {} }) {
+export async function openWindow({ servers, proxy, proxyUrls = [], proxyGroups = {}, extraPids = {} }) {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
   const t0 = wallNow();
@@ -152,7 +152,11 @@ export async function openWindow({ servers, proxy, proxyUrls = [], extraPids = {
       const extraCpu = {};
       for (const [n, pid] of Object.entries(extraPids)) extraCpu[n] = (procStat(pid)?.cpu ?? 0) - extra0[n];
       const infra = infraDelta(infra0, infraCpu());
-      const bytes = proxy ? bytesBetween(counts0, await proxy.counts(), proxyUrls) : { up: 0, down: 0, total: 0 };
+      const counts1 = proxy ? await proxy.counts() : {};
+      const bytes = proxy ? bytesBetween(counts0, counts1, proxyUrls) : { up: 0, down: 0, total: 0 };
+      const bytesBy = Object.fromEntries(
+        Object.entries(proxyGroups).map(([g, urls]) => [g, bytesBetween(counts0, counts1, urls)]),
+      );
       const metrics = {};
       for (const s of servers.filter((x) => x.metrics)) {
         const after = await scrape(s.url);
@@ -171,7 +175,7 @@ export async function openWindow({ servers, proxy, proxyUrls = [], extraPids = {
         eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
         eventLoopDelayMaxMs: eld.max / 1e6,
       };
-      return { wallS, serverCpu, rss, extraCpu, infraCpu: infra, bytes, metrics, generator };
+      return { wallS, serverCpu, rss, extraCpu, infraCpu: infra, bytes, bytesBy, metrics, generator };
     },
   };
 }

@@ -53,8 +53,9 @@ export async function runScenario(kind, env, cfg) {
   // ---- what is measured -------------------------------------------------------------------------
   let measuring = false;
   const lat = new Latency();
+  const latByKind = { stock: new Latency(), order: new Latency() };
   const latFromTx = new Latency();
-  const hops = { txToCommit: [], txToBroker: [], brokerToClient: [], txToClient: [] };
+  const hops = { txToCommit: [], txToBroker: [], answerToBroker: [], brokerToClient: [], txToClient: [] };
   const c = { delivered: 0, beatResponse: 0, coalesced: 0, rest: 0, restSnapshot: 0, restPoll: 0, restCommand: 0, wsSent: 0, wsRecv: 0, wsEvents: 0, errors: 0, skippedPolls: 0 };
   const errorSamples = [];
   const fail = (error) => {
@@ -85,6 +86,7 @@ export async function runScenario(kind, env, cfg) {
     const ms = at - commit.t;
     if (ms < 0) c.beatResponse += 1;
     lat.record(Math.max(0, ms));
+    latByKind[commit.kind].record(Math.max(0, ms));
     if (envelope?.occurredAt && !isFloor) {
       const tx = Date.parse(envelope.occurredAt);
       latFromTx.record(Math.max(0, at - tx));
@@ -93,6 +95,7 @@ export async function runScenario(kind, env, cfg) {
       const brokerAt = stack.tap?.at(envelope.id);
       if (brokerAt) {
         hops.txToBroker.push(brokerAt - tx);
+        hops.answerToBroker.push(brokerAt - commit.t);
         hops.brokerToClient.push(at - brokerAt);
       }
     }
@@ -100,7 +103,8 @@ export async function runScenario(kind, env, cfg) {
   const committed = (key, t, expected, topic) => {
     const seq = (seqOf.get(topic) ?? 0) + 1;
     seqOf.set(topic, seq);
-    const commit = { t, expected, learned: 0, inWindow: measuring, topic, seq };
+    const kind = topic.length && watchers.has(topic) ? 'stock' : 'order';
+    const commit = { t, expected, learned: 0, inWindow: measuring, topic, seq, kind };
     commits.set(key, commit);
     for (const e of early.get(key) ?? []) settle(commit, e.at, e.envelope, e.measuring);
     early.delete(key);
@@ -109,7 +113,7 @@ export async function runScenario(kind, env, cfg) {
   const sawByPolling = (client, key, topic) => {
     const commit = commits.get(key);
     if (!commit || client.learned.has(key)) return;
-    const last = client.lastSeq.get(topic) ?? commit.seq - 1;
+    const last = client.lastSeq.get(topic) ?? 0; // every topic's changes start after the snapshot
     if (measuring && commit.seq - last > 1) c.coalesced += commit.seq - last - 1;
     client.lastSeq.set(topic, commit.seq);
     learn(client, key, wallNow());
@@ -122,7 +126,10 @@ export async function runScenario(kind, env, cfg) {
       c.rest += 1;
       c[kindOf] += 1;
     }
-    return request(restBase, method, path, { token: client.token, ...opts });
+    // The catalog is public: product reads go without a token (smaller polls; conservative for
+    // the hybrid-vs-polling byte ratio). Orders are private and carry it.
+    const token = /\/products\/|\/state\/p:/.test(path) ? undefined : client.token;
+    return request(restBase, method, path, { token, ...opts });
   };
   const rpc = async (client, method, path, body, headers) => {
     if (measuring) {
@@ -336,7 +343,10 @@ export async function runScenario(kind, env, cfg) {
   const proxyUrls = kind === 'floor-poll' ? [env.floor.pollProxied] : isFloor ? env.floor.pushProxied : [stack.commerceProxy, ...stack.replicas.map((r) => r.proxied)];
   stockLoop.resetLate();
   orderLoop.resetLate();
-  const window = await openWindow({ servers, proxy: stack.proxy, proxyUrls, extraPids: { proxy: stack.proxy.pid } });
+  const proxyGroups = isFloor
+    ? { [kind === 'floor-poll' ? 'rest' : 'socket']: proxyUrls }
+    : { rest: [stack.commerceProxy], socket: stack.replicas.map((r) => r.proxied) };
+  const window = await openWindow({ servers, proxy: stack.proxy, proxyUrls, proxyGroups, extraPids: { proxy: stack.proxy.pid } });
   measuring = true;
   await sleep(cfg.measureS * 1000);
   measuring = false;
@@ -349,10 +359,12 @@ export async function runScenario(kind, env, cfg) {
   await sleep(Math.max(1500, cfg.pollMs + 500));
 
   // Changes committed in the window that some watcher never learned (after the drain).
+  // (Not the last poll interval of the window: polling stops with the window.)
   let expected = 0;
   let learned = 0;
+  const settledBy = window.t0 + w.wallS * 1000 - Math.max(cfg.pollMs, 1000) - 500;
   for (const commit of commits.values()) {
-    if (!commit.inWindow) continue;
+    if (!commit.inWindow || commit.t > settledBy) continue;
     expected += commit.expected;
     learned += Math.min(commit.learned, commit.expected);
   }
@@ -373,6 +385,7 @@ export async function runScenario(kind, env, cfg) {
     deliveredUpdates: c.delivered,
     deliveredPerS: c.delivered / w.wallS,
     latencyMs: lat.summary(),
+    latencyByKindMs: { stock: latByKind.stock.summary(), order: latByKind.order.summary() },
     latencyFromTxStartMs: latFromTx.count ? latFromTx.summary() : null,
     pushBeatRestResponse: c.beatResponse,
     coalescedByPolling: c.coalesced,
@@ -396,6 +409,11 @@ export async function runScenario(kind, env, cfg) {
     opsPerAppCpuS: appCpuS > 0 ? ops / appCpuS : null,
     bytes: w.bytes,
     bytesPerUpdate: c.delivered ? w.bytes.total / c.delivered : null,
+    bytesByTransport: w.bytesBy,
+    bytesPerRestRequest: c.rest && w.bytesBy.rest ? w.bytesBy.rest.total / c.rest : null,
+    bytesPerSocketEvent: c.wsEvents && w.bytesBy.socket ? w.bytesBy.socket.total / c.wsEvents : null,
+    socketEventsPerUpdate: c.delivered ? c.wsEvents / c.delivered : null,
+    restPollsPerUpdate: c.delivered ? c.restPoll / c.delivered : null,
     rssBytes: w.rss,
     gatewayLagMeanMs: lagCount ? (gateway.reduce((a, m) => a + m.lagSum, 0) / lagCount) * 1000 : null,
     gatewayEmitted: gateway.reduce((a, m) => a + m.emitted, 0),
@@ -404,6 +422,7 @@ export async function runScenario(kind, env, cfg) {
       samples: hops.brokerToClient.length,
       txStartToRestResponse: { p50: median(hops.txToCommit), mean: mean(hops.txToCommit) },
       txStartToBroker: { p50: median(hops.txToBroker), mean: mean(hops.txToBroker) },
+      answerToBroker: { p50: median(hops.answerToBroker), mean: mean(hops.answerToBroker) },
       brokerToClient: { p50: median(hops.brokerToClient), mean: mean(hops.brokerToClient) },
       txStartToClient: { p50: median(hops.txToClient), mean: mean(hops.txToClient) },
     },

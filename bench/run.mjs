@@ -49,7 +49,9 @@ const config = {
   fanoutChannels: 10,
   fanoutRate: numOpt('fanout-rate', 20),
   fanoutMeasureS: numOpt('fanout-measure-s', quick ? 5 : 10),
-  scaleSteps: opt('scale', quick ? '250,500,1000' : '1000,2500,5000,10000').split(',').map(Number),
+  scaleSteps: opt('scale', quick ? '250,500,1000' : '1000,2500,5000,10000')
+    .split(',')
+    .map(Number),
 };
 
 for (const app of ['auth', 'commerce', 'realtime']) {
@@ -77,7 +79,12 @@ const floors = [];
 let stack = { cleanup: [] };
 let exitCode = 0;
 try {
-  log(`starting the stack (${config.users} users); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `starting the stack (${config.users} users); load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   stack = await startStack({ users: config.users });
   results.machine.rabbitmqVhost = stack.vhost;
   const products = { watched: [], orderable: [] };
@@ -97,8 +104,16 @@ try {
   log('starting the floor servers');
   const redisKey = `bench-floor-${randomBytes(3).toString('hex')}`;
   const floorOne = await spawnNode('floor-socketio', 'bench/harness/floor-server.mjs', { FLOOR: 'socketio' });
-  const floorA = await spawnNode('floor-socketio-a', 'bench/harness/floor-server.mjs', { FLOOR: 'socketio', REDIS_URL, REDIS_KEY: redisKey });
-  const floorB = await spawnNode('floor-socketio-b', 'bench/harness/floor-server.mjs', { FLOOR: 'socketio', REDIS_URL, REDIS_KEY: redisKey });
+  const floorA = await spawnNode('floor-socketio-a', 'bench/harness/floor-server.mjs', {
+    FLOOR: 'socketio',
+    REDIS_URL,
+    REDIS_KEY: redisKey,
+  });
+  const floorB = await spawnNode('floor-socketio-b', 'bench/harness/floor-server.mjs', {
+    FLOOR: 'socketio',
+    REDIS_URL,
+    REDIS_KEY: redisKey,
+  });
   const floorPoll = await spawnNode('floor-express', 'bench/harness/floor-server.mjs', { FLOOR: 'express' });
   floors.push(floorOne, floorA, floorB, floorPoll);
   const floorEnv = {
@@ -119,7 +134,13 @@ try {
   results.idleScale.floor = await idleScale('bare Socket.IO', floorOne, config.scaleSteps, channels);
 
   // ---- fan-out, one replica, then two -----------------------------------------------------------
-  const fanCfg = { channels, sockets: config.fanoutSockets, rate: config.fanoutRate, warmS: config.warmS, measureS: config.fanoutMeasureS };
+  const fanCfg = {
+    channels,
+    sockets: config.fanoutSockets,
+    rate: config.fanoutRate,
+    warmS: config.warmS,
+    measureS: config.fanoutMeasureS,
+  };
   const tTrigger = tandemTrigger(stack.commerce.url, stack.adminToken);
   for (const label of FANOUTS) results.fanout[label] = [];
   const fanoutRuns = async (pairs) => {
@@ -133,7 +154,14 @@ try {
   };
   await fanoutRuns([
     ['tandem-1', { urls: [gatewayA.url], servers: [{ name: gatewayA.name, pid: gatewayA.pid }], trigger: tTrigger }],
-    ['floor-1', { urls: [floorOne.url], servers: [{ name: floorOne.name, pid: floorOne.pid }], trigger: floorTrigger(floorOne.url) }],
+    [
+      'floor-1',
+      {
+        urls: [floorOne.url],
+        servers: [{ name: floorOne.name, pid: floorOne.pid }],
+        trigger: floorTrigger(floorOne.url),
+      },
+    ],
   ]);
   log('scaling out: starting realtime-b');
   const gatewayB = await addReplica(stack);
@@ -153,7 +181,11 @@ try {
     ],
     [
       'floor-2',
-      { urls: [floorA.url, floorB.url], servers: [floorA, floorB].map((f) => ({ name: f.name, pid: f.pid })), trigger: floorTrigger(floorA.url) },
+      {
+        urls: [floorA.url, floorB.url],
+        servers: [floorA, floorB].map((f) => ({ name: f.name, pid: f.pid })),
+        trigger: floorTrigger(floorA.url),
+      },
     ],
   ]);
 
@@ -186,7 +218,9 @@ results.durationS = (Date.now() - started) / 1000;
 results.machine.loadAverageAfter = os.loadavg();
 summarise(results);
 mkdirSync('bench/results', { recursive: true });
-const jsonPath = quick ? 'bench/results/quick.json' : `bench/results/full-${results.startedAt.replace(/[:.]/g, '-')}.json`;
+const jsonPath = quick
+  ? 'bench/results/quick.json'
+  : `bench/results/full-${results.startedAt.replace(/[:.]/g, '-')}.json`;
 writeFileSync(jsonPath, JSON.stringify(results, null, 2));
 const problems = exitCode === 0 ? validate(results) : ['the run did not complete'];
 if (problems.length) {
@@ -274,7 +308,12 @@ async function machine() {
 
 function stats(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x));
-  return { median: median(v), min: v.length ? Math.min(...v) : null, max: v.length ? Math.max(...v) : null, n: v.length };
+  return {
+    median: median(v),
+    min: v.length ? Math.min(...v) : null,
+    max: v.length ? Math.max(...v) : null,
+    n: v.length,
+  };
 }
 
 function summarise(r) {
@@ -357,37 +396,110 @@ function summarise(r) {
   const cpuLoad = (x) => x.loadCpuMsPerUpdate;
   const bytes = (x) => x.bytesPerUpdate;
   r.ratios = {
-    restOverHybrid: { latencyP50: perRep('rest', 'hybrid', p50), appCpuPerUpdate: perRep('rest', 'hybrid', cpu), loadCpuPerUpdate: perRep('rest', 'hybrid', cpuLoad), allCpuPerUpdate: perRep('rest', 'hybrid', cpuAll), bytesPerUpdate: perRep('rest', 'hybrid', bytes) },
-    restOverWs: { latencyP50: perRep('rest', 'ws', p50), appCpuPerUpdate: perRep('rest', 'ws', cpu), bytesPerUpdate: perRep('rest', 'ws', bytes) },
-    hybridOverWs: { latencyP50: perRep('hybrid', 'ws', p50), appCpuPerUpdate: perRep('hybrid', 'ws', cpu), bytesPerUpdate: perRep('hybrid', 'ws', bytes) },
-    hybridOverFloorPush: { latencyP50: perRep('hybrid', 'floor-push', p50), appCpuPerUpdate: perRep('hybrid', 'floor-push', cpu), bytesPerUpdate: perRep('hybrid', 'floor-push', bytes) },
-    wsOverFloorPush: { latencyP50: perRep('ws', 'floor-push', p50), appCpuPerUpdate: perRep('ws', 'floor-push', cpu), bytesPerUpdate: perRep('ws', 'floor-push', bytes) },
-    restOverFloorPoll: { latencyP50: perRep('rest', 'floor-poll', p50), appCpuPerUpdate: perRep('rest', 'floor-poll', cpu), bytesPerUpdate: perRep('rest', 'floor-poll', bytes) },
+    restOverHybrid: {
+      latencyP50: perRep('rest', 'hybrid', p50),
+      appCpuPerUpdate: perRep('rest', 'hybrid', cpu),
+      loadCpuPerUpdate: perRep('rest', 'hybrid', cpuLoad),
+      allCpuPerUpdate: perRep('rest', 'hybrid', cpuAll),
+      bytesPerUpdate: perRep('rest', 'hybrid', bytes),
+    },
+    restOverWs: {
+      latencyP50: perRep('rest', 'ws', p50),
+      appCpuPerUpdate: perRep('rest', 'ws', cpu),
+      bytesPerUpdate: perRep('rest', 'ws', bytes),
+    },
+    hybridOverWs: {
+      latencyP50: perRep('hybrid', 'ws', p50),
+      appCpuPerUpdate: perRep('hybrid', 'ws', cpu),
+      bytesPerUpdate: perRep('hybrid', 'ws', bytes),
+    },
+    hybridOverFloorPush: {
+      latencyP50: perRep('hybrid', 'floor-push', p50),
+      appCpuPerUpdate: perRep('hybrid', 'floor-push', cpu),
+      bytesPerUpdate: perRep('hybrid', 'floor-push', bytes),
+    },
+    wsOverFloorPush: {
+      latencyP50: perRep('ws', 'floor-push', p50),
+      appCpuPerUpdate: perRep('ws', 'floor-push', cpu),
+      bytesPerUpdate: perRep('ws', 'floor-push', bytes),
+    },
+    restOverFloorPoll: {
+      latencyP50: perRep('rest', 'floor-poll', p50),
+      appCpuPerUpdate: perRep('rest', 'floor-poll', cpu),
+      bytesPerUpdate: perRep('rest', 'floor-poll', bytes),
+    },
     gatewayOverFloorCpuPerEvent1: fanRatio('tandem-1', 'floor-1', (x) => x.cpuSPer1000Events),
     gatewayOverFloorCpuPerEvent2: fanRatio('tandem-2', 'floor-2', (x) => x.cpuSPer1000Events),
     gatewayOverFloorP50_1: fanRatio('tandem-1', 'floor-1', (x) => x.latencyMs.p50),
     gatewayOverFloorP50_2: fanRatio('tandem-2', 'floor-2', (x) => x.latencyMs.p50),
     gatewayOverFloorRssPerIdleSocket:
-      r.idleScale.tandem && r.idleScale.floor ? r.idleScale.tandem.bytesPerSocket / r.idleScale.floor.bytesPerSocket : null,
+      r.idleScale.tandem && r.idleScale.floor
+        ? r.idleScale.tandem.bytesPerSocket / r.idleScale.floor.bytesPerSocket
+        : null,
   };
 
   const fs = r.fanoutSummary ?? {};
   const h = r.scenarios.hybrid?.summary;
-  const target = (name, value, ok, detail) => ({ name, value, met: value !== null && value !== undefined && ok, detail });
+  const target = (name, value, ok, detail) => ({
+    name,
+    value,
+    met: value !== null && value !== undefined && ok,
+    detail,
+  });
   const f1 = fs['tandem-1'];
   const f2 = fs['tandem-2'];
   const perVcpu = h?.opsPerAppCpuS?.median ?? null;
   const perLoadVcpu = h?.opsPerLoadCpuS?.median ?? null;
   const paperPerVcpu = 900 / 4;
   r.targets = [
-    target(`push, one gateway, ${r.config.fanoutSockets} sockets: p50 ≤ 5 ms and p99 ≤ 20 ms`, f1?.latencyP50Ms.median, f1 && f1.latencyP50Ms.median <= 5 && f1.latencyP99Ms.median <= 20, f1 ? `p50 ${fmt(f1.latencyP50Ms.median)} ms, p99 ${fmt(f1.latencyP99Ms.median)} ms` : 'not measured'),
-    target(`push, two replicas, ${r.config.fanoutSockets} sockets: p50 ≤ 8 ms and p99 ≤ 30 ms`, f2?.latencyP50Ms.median, f2 && f2.latencyP50Ms.median <= 8 && f2.latencyP99Ms.median <= 30, f2 ? `p50 ${fmt(f2.latencyP50Ms.median)} ms, p99 ${fmt(f2.latencyP99Ms.median)} ms` : 'not measured'),
-    target('gateway CPU per delivered event ≤ 1.5× bare Socket.IO', r.ratios.gatewayOverFloorCpuPerEvent1.median, r.ratios.gatewayOverFloorCpuPerEvent1.median <= 1.5, `${fmt(r.ratios.gatewayOverFloorCpuPerEvent1.median)}× (one replica), ${fmt(r.ratios.gatewayOverFloorCpuPerEvent2.median)}× (two replicas vs two bare servers + Redis)`),
-    target('gateway RSS per idle socket ≤ 1.2× bare Socket.IO', r.ratios.gatewayOverFloorRssPerIdleSocket, r.ratios.gatewayOverFloorRssPerIdleSocket <= 1.2, `${fmt(r.ratios.gatewayOverFloorRssPerIdleSocket)}× (${fmt((r.idleScale.tandem?.bytesPerSocket ?? 0) / 1024)} KB vs ${fmt((r.idleScale.floor?.bytesPerSocket ?? 0) / 1024)} KB)`),
-    target(`hybrid vs polling every ${r.config.pollMs} ms: ≥ 100× lower p50 latency`, r.ratios.restOverHybrid.latencyP50.median, r.ratios.restOverHybrid.latencyP50.median >= 100, `${fmt(r.ratios.restOverHybrid.latencyP50.median)}×`),
-    target('hybrid vs polling: ≥ 5× less server CPU per update', r.ratios.restOverHybrid.appCpuPerUpdate.median, r.ratios.restOverHybrid.appCpuPerUpdate.median >= 5, `${fmt(r.ratios.restOverHybrid.appCpuPerUpdate.median)}× (Tandem processes), ${fmt(r.ratios.restOverHybrid.loadCpuPerUpdate.median)}× (above idle), ${fmt(r.ratios.restOverHybrid.allCpuPerUpdate.median)}× (with PostgreSQL, Redis, RabbitMQ)`),
-    target('hybrid vs polling: ≥ 10× fewer bytes per update', r.ratios.restOverHybrid.bytesPerUpdate.median, r.ratios.restOverHybrid.bytesPerUpdate.median >= 10, `${fmt(r.ratios.restOverHybrid.bytesPerUpdate.median)}×`),
-    target('hybrid operations per second per vCPU ≥ 10× the paper (225/s/vCPU)', perVcpu, perVcpu >= 10 * paperPerVcpu, `${fmt(perVcpu)} ops per CPU-second of the Tandem processes = ${fmt(perVcpu / paperPerVcpu)}× the paper's ${paperPerVcpu} (${fmt(perLoadVcpu)} per CPU-second above idle = ${fmt(perLoadVcpu / paperPerVcpu)}×)`),
+    target(
+      `push, one gateway, ${r.config.fanoutSockets} sockets: p50 ≤ 5 ms and p99 ≤ 20 ms`,
+      f1?.latencyP50Ms.median,
+      f1 && f1.latencyP50Ms.median <= 5 && f1.latencyP99Ms.median <= 20,
+      f1 ? `p50 ${fmt(f1.latencyP50Ms.median)} ms, p99 ${fmt(f1.latencyP99Ms.median)} ms` : 'not measured',
+    ),
+    target(
+      `push, two replicas, ${r.config.fanoutSockets} sockets: p50 ≤ 8 ms and p99 ≤ 30 ms`,
+      f2?.latencyP50Ms.median,
+      f2 && f2.latencyP50Ms.median <= 8 && f2.latencyP99Ms.median <= 30,
+      f2 ? `p50 ${fmt(f2.latencyP50Ms.median)} ms, p99 ${fmt(f2.latencyP99Ms.median)} ms` : 'not measured',
+    ),
+    target(
+      'gateway CPU per delivered event ≤ 1.5× bare Socket.IO',
+      r.ratios.gatewayOverFloorCpuPerEvent1.median,
+      r.ratios.gatewayOverFloorCpuPerEvent1.median <= 1.5,
+      `${fmt(r.ratios.gatewayOverFloorCpuPerEvent1.median)}× (one replica), ${fmt(r.ratios.gatewayOverFloorCpuPerEvent2.median)}× (two replicas vs two bare servers + Redis)`,
+    ),
+    target(
+      'gateway RSS per idle socket ≤ 1.2× bare Socket.IO',
+      r.ratios.gatewayOverFloorRssPerIdleSocket,
+      r.ratios.gatewayOverFloorRssPerIdleSocket <= 1.2,
+      `${fmt(r.ratios.gatewayOverFloorRssPerIdleSocket)}× (${fmt((r.idleScale.tandem?.bytesPerSocket ?? 0) / 1024)} KB vs ${fmt((r.idleScale.floor?.bytesPerSocket ?? 0) / 1024)} KB)`,
+    ),
+    target(
+      `hybrid vs polling every ${r.config.pollMs} ms: ≥ 100× lower p50 latency`,
+      r.ratios.restOverHybrid.latencyP50.median,
+      r.ratios.restOverHybrid.latencyP50.median >= 100,
+      `${fmt(r.ratios.restOverHybrid.latencyP50.median)}×`,
+    ),
+    target(
+      'hybrid vs polling: ≥ 5× less server CPU per update',
+      r.ratios.restOverHybrid.appCpuPerUpdate.median,
+      r.ratios.restOverHybrid.appCpuPerUpdate.median >= 5,
+      `${fmt(r.ratios.restOverHybrid.appCpuPerUpdate.median)}× (Tandem processes), ${fmt(r.ratios.restOverHybrid.loadCpuPerUpdate.median)}× (above idle), ${fmt(r.ratios.restOverHybrid.allCpuPerUpdate.median)}× (with PostgreSQL, Redis, RabbitMQ)`,
+    ),
+    target(
+      'hybrid vs polling: ≥ 10× fewer bytes per update',
+      r.ratios.restOverHybrid.bytesPerUpdate.median,
+      r.ratios.restOverHybrid.bytesPerUpdate.median >= 10,
+      `${fmt(r.ratios.restOverHybrid.bytesPerUpdate.median)}×`,
+    ),
+    target(
+      'hybrid operations per second per vCPU ≥ 10× the paper (225/s/vCPU)',
+      perVcpu,
+      perVcpu >= 10 * paperPerVcpu,
+      `${fmt(perVcpu)} ops per CPU-second of the Tandem processes = ${fmt(perVcpu / paperPerVcpu)}× the paper's ${paperPerVcpu} (${fmt(perLoadVcpu)} per CPU-second above idle = ${fmt(perLoadVcpu / paperPerVcpu)}×)`,
+    ),
   ];
 }
 

@@ -75,7 +75,12 @@ export async function idleScale(label, server, steps, channels) {
   // The slope from the first loaded step on: the 0-socket point carries one-off warm-up allocations.
   const loaded = points.filter((p) => p.x > 0);
   const f = fit(loaded.length >= 2 ? loaded : points);
-  return { server: label, points: points.map((p) => ({ sockets: p.x, rssBytes: p.y })), bytesPerSocket: f.slope, r2: f.r2 };
+  return {
+    server: label,
+    points: points.map((p) => ({ sockets: p.x, rssBytes: p.y })),
+    bytesPerSocket: f.slope,
+    r2: f.r2,
+  };
 }
 
 /**

@@ -10,7 +10,11 @@ import { wallNow } from './clock.mjs';
 
 export class Latency {
   constructor() {
-    this.h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+    this.h = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3_600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
   }
   /** ms, recorded in µs (≥ 1 µs). */
   record(ms) {
@@ -21,7 +25,13 @@ export class Latency {
   }
   summary() {
     const at = (p) => (this.h.totalCount ? this.h.getValueAtPercentile(p) / 1000 : null);
-    return { count: this.h.totalCount, p50: at(50), p90: at(90), p99: at(99), max: this.h.totalCount ? this.h.maxValue / 1000 : null };
+    return {
+      count: this.h.totalCount,
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      max: this.h.totalCount ? this.h.maxValue / 1000 : null,
+    };
   }
 }
 
@@ -162,8 +172,10 @@ export async function openWindow({ servers, proxy, proxyUrls = [], proxyGroups =
         const after = await scrape(s.url);
         const before = metrics0[s.name] ?? {};
         metrics[s.name] = {
-          lagSum: (after.realtime_publish_to_emit_seconds_sum ?? 0) - (before.realtime_publish_to_emit_seconds_sum ?? 0),
-          lagCount: (after.realtime_publish_to_emit_seconds_count ?? 0) - (before.realtime_publish_to_emit_seconds_count ?? 0),
+          lagSum:
+            (after.realtime_publish_to_emit_seconds_sum ?? 0) - (before.realtime_publish_to_emit_seconds_sum ?? 0),
+          lagCount:
+            (after.realtime_publish_to_emit_seconds_count ?? 0) - (before.realtime_publish_to_emit_seconds_count ?? 0),
           emitted: (after.realtime_events_emitted_total ?? 0) - (before.realtime_events_emitted_total ?? 0),
           rateLimited: (after.realtime_rate_limited_total ?? 0) - (before.realtime_rate_limited_total ?? 0),
         };

@@ -98,7 +98,10 @@ export async function spawnNode(name, script, env, { port, readyPath = '/health/
     const text = chunk.toString();
     stderr = (stderr + text).slice(-4000);
     for (const line of text.split('\n')) {
-      if (line && !/Debugger listening|Debugger ending|For help, see|Debugger attached|Waiting for the debugger/.test(line)) {
+      if (
+        line &&
+        !/Debugger listening|Debugger ending|For help, see|Debugger attached|Waiting for the debugger/.test(line)
+      ) {
         process.stderr.write(`[${name}] ${line}\n`);
       }
     }

@@ -8,7 +8,13 @@ const NAMES = {
   'floor-poll': 'Floor: bare Express polling',
   'floor-push': 'Floor: bare Socket.IO ×2 + Redis',
 };
-const SHORT = { rest: 'REST-only', ws: 'WS-only', hybrid: 'Hybrid', 'floor-poll': 'bare Express', 'floor-push': 'bare Socket.IO' };
+const SHORT = {
+  rest: 'REST-only',
+  ws: 'WS-only',
+  hybrid: 'Hybrid',
+  'floor-poll': 'bare Express',
+  'floor-push': 'bare Socket.IO',
+};
 
 export function fmt(x, unit = '') {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
@@ -24,7 +30,11 @@ const spread = (st, unit = '', scale = 1) =>
       : fmt(st.median * scale, unit);
 const mb = (b) => fmt(b / 2 ** 20, ' MB');
 const table = (head, rows) =>
-  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 export function writeReport(r, out, jsonPath) {
   writeFileSync(out.svg, chart(r));
@@ -48,10 +58,26 @@ function markdown(r, out, jsonPath) {
   const gatewayHop = hop.brokerToClientMean;
   const socketHop = null;
   const hops = [
-    ['transaction start → commit → REST answer at the client (`occurredAt` → answer; for scale only)', hop.txStartToRestResponse, null],
-    ['REST answer → broker: commit seen by the relay (NOTIFY), batch SELECT, publish with confirm, routing', hop.answerToBroker, relay],
-    ['broker → client: gateway consume, Redis de-dup + history, fan-out (Redis adapter to the other replica), Socket.IO frame, proxy, client decode', hop.brokerToClient, gatewayHop],
-    ['**REST answer → client (the update latency)**', hop.answerToClient, relay !== null && gatewayHop !== null ? relay + gatewayHop : null],
+    [
+      'transaction start → commit → REST answer at the client (`occurredAt` → answer; for scale only)',
+      hop.txStartToRestResponse,
+      null,
+    ],
+    [
+      'REST answer → broker: commit seen by the relay (NOTIFY), batch SELECT, publish with confirm, routing',
+      hop.answerToBroker,
+      relay,
+    ],
+    [
+      'broker → client: gateway consume, Redis de-dup + history, fan-out (Redis adapter to the other replica), Socket.IO frame, proxy, client decode',
+      hop.brokerToClient,
+      gatewayHop,
+    ],
+    [
+      '**REST answer → client (the update latency)**',
+      hop.answerToClient,
+      relay !== null && gatewayHop !== null ? relay + gatewayHop : null,
+    ],
     ['transaction start → client (whole path)', hop.txStartToClient, hop.txStartToClientMean],
   ];
   const pathTotal = relay !== null && gatewayHop !== null ? relay + gatewayHop : null;
@@ -79,20 +105,84 @@ function markdown(r, out, jsonPath) {
   p();
   p(`![Benchmark chart](${out.svgLink})`);
   p();
-  p('## The paper\'s table and Tandem\'s, side by side');
+  p("## The paper's table and Tandem's, side by side");
   p();
   p(
     table(
-      ['', 'paper: REST-only', 'paper: WS-only', 'paper: hybrid 40/60', 'Tandem: REST-only', 'Tandem: WS-only', 'Tandem: hybrid'],
       [
-        ['hardware', '4 vCPU', '4 vCPU', '4 vCPU', `${m.cpus} vCPU, shared`, `${m.cpus} vCPU, shared`, `${m.cpus} vCPU, shared`],
-        ['update latency p50', '320 ms (avg)', '50 ms (avg)', '85 ms (avg)', fmt(rest.latencyP50Ms.median, ' ms'), fmt(ws.latencyP50Ms.median, ' ms'), fmt(h.latencyP50Ms.median, ' ms')],
-        ['update latency p99', '—', '—', '—', fmt(rest.latencyP99Ms.median, ' ms'), fmt(ws.latencyP99Ms.median, ' ms'), fmt(h.latencyP99Ms.median, ' ms')],
-        ['throughput', '600 req/s', '1000 req/s', '900 req/s', `${fmt(rest.opsPerS.median)} ops/s offered`, `${fmt(ws.opsPerS.median)} ops/s offered`, `${fmt(h.opsPerS.median)} ops/s offered`],
-        ['ops per vCPU-second', '150', '250', '225', fmt(rest.opsPerAppCpuS.median), fmt(ws.opsPerAppCpuS.median), fmt(h.opsPerAppCpuS.median)],
-        ['ops per CPU-second above idle', '—', '—', '—', fmt(rest.opsPerLoadCpuS.median), fmt(ws.opsPerLoadCpuS.median), fmt(h.opsPerLoadCpuS.median)],
+        '',
+        'paper: REST-only',
+        'paper: WS-only',
+        'paper: hybrid 40/60',
+        'Tandem: REST-only',
+        'Tandem: WS-only',
+        'Tandem: hybrid',
+      ],
+      [
+        [
+          'hardware',
+          '4 vCPU',
+          '4 vCPU',
+          '4 vCPU',
+          `${m.cpus} vCPU, shared`,
+          `${m.cpus} vCPU, shared`,
+          `${m.cpus} vCPU, shared`,
+        ],
+        [
+          'update latency p50',
+          '320 ms (avg)',
+          '50 ms (avg)',
+          '85 ms (avg)',
+          fmt(rest.latencyP50Ms.median, ' ms'),
+          fmt(ws.latencyP50Ms.median, ' ms'),
+          fmt(h.latencyP50Ms.median, ' ms'),
+        ],
+        [
+          'update latency p99',
+          '—',
+          '—',
+          '—',
+          fmt(rest.latencyP99Ms.median, ' ms'),
+          fmt(ws.latencyP99Ms.median, ' ms'),
+          fmt(h.latencyP99Ms.median, ' ms'),
+        ],
+        [
+          'throughput',
+          '600 req/s',
+          '1000 req/s',
+          '900 req/s',
+          `${fmt(rest.opsPerS.median)} ops/s offered`,
+          `${fmt(ws.opsPerS.median)} ops/s offered`,
+          `${fmt(h.opsPerS.median)} ops/s offered`,
+        ],
+        [
+          'ops per vCPU-second',
+          '150',
+          '250',
+          '225',
+          fmt(rest.opsPerAppCpuS.median),
+          fmt(ws.opsPerAppCpuS.median),
+          fmt(h.opsPerAppCpuS.median),
+        ],
+        [
+          'ops per CPU-second above idle',
+          '—',
+          '—',
+          '—',
+          fmt(rest.opsPerLoadCpuS.median),
+          fmt(ws.opsPerLoadCpuS.median),
+          fmt(h.opsPerLoadCpuS.median),
+        ],
         ['memory', '220 MB', '450 MB', '310 MB', mb(tandemRss('rest')), mb(tandemRss('ws')), mb(tandemRss('hybrid'))],
-        ['REST / socket share of operations', '100 / 0', '0 / 100', '40 / 60', pct(rest.restShare.median), pct(ws.restShare.median), pct(h.restShare.median)],
+        [
+          'REST / socket share of operations',
+          '100 / 0',
+          '0 / 100',
+          '40 / 60',
+          pct(rest.restShare.median),
+          pct(ws.restShare.median),
+          pct(h.restShare.median),
+        ],
       ],
     ),
   );
@@ -100,19 +190,21 @@ function markdown(r, out, jsonPath) {
   p('**What is comparable and what is not.**');
   p();
   p(
-    '- The paper gives averages at saturation on 4 vCPUs; Tandem\'s run is open-loop at a fixed offered load on a 2-vCPU machine shared with other work, ' +
+    "- The paper gives averages at saturation on 4 vCPUs; Tandem's run is open-loop at a fixed offered load on a 2-vCPU machine shared with other work, " +
       'so its "throughput" row is the offered load, not a capacity. The comparable efficiency figure is operations per CPU-second ' +
-      '(the paper\'s req/s ÷ 4 vCPU assumes its 4 vCPUs were saturated, which flatters it).',
+      "(the paper's req/s ÷ 4 vCPU assumes its 4 vCPUs were saturated, which flatters it).",
   );
   p(
-    '- Tandem\'s latency is the *update* latency (a state change committing → the client knowing it), percentiles from HDR histograms; the paper\'s is an average request latency. ' +
+    "- Tandem's latency is the *update* latency (a state change committing → the client knowing it), percentiles from HDR histograms; the paper's is an average request latency. " +
       'For polling the two differ by design: an update waits on average half a polling interval before anyone asks.',
   );
   p(
     '- Memory is the RSS sum of auth + commerce + both gateway replicas (PostgreSQL, Redis and RabbitMQ are shared with other users of this machine and left out); ' +
-      'the paper\'s memory is one server\'s. The apps are the same processes in every scenario, so memory differences between scenarios are small by construction.',
+      "the paper's memory is one server's. The apps are the same processes in every scenario, so memory differences between scenarios are small by construction.",
   );
-  p('- The 40/60 split is not an input here: it is measured (share of REST requests among all client operations in the measured window).');
+  p(
+    '- The 40/60 split is not an input here: it is measured (share of REST requests among all client operations in the measured window).',
+  );
   p();
   p('## Method');
   p();
@@ -120,10 +212,24 @@ function markdown(r, out, jsonPath) {
     table(
       ['', ''],
       [
-        ['machine', `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}; load average before ${m.loadAverageBefore.map((x) => x.toFixed(2)).join(' / ')}, after ${m.loadAverageAfter.map((x) => x.toFixed(2)).join(' / ')}`],
-        ['versions', `Node ${m.node}, NestJS ${m.versions.nest}, Socket.IO ${m.versions['socket.io']} (client ${m.versions['socket.io-client']}), @socket.io/redis-adapter ${m.versions['@socket.io/redis-adapter']}, Express ${m.versions.express}, PostgreSQL ${m.versions.postgresql}, Redis ${m.versions.redis}, RabbitMQ ${m.versions.rabbitmq}`],
-        ['command', out.md.startsWith('docs') ? '`npx nest build auth && npx nest build commerce && npx nest build realtime && npm run bench`' : '`npm run bench -- --quick`'],
-        ['mode', `${r.mode}: ${c.users} users, ${c.watchedProducts} watched products (each user watches ${c.watchesPerUser}), ${c.stockRate} stock changes/s, ${c.orderRate} order lifecycles/s, polling every ${c.pollMs} ms; ${c.warmS} s warm-up discarded, ${c.measureS} s measured, ${c.reps} repetition(s) in alternating order; run took ${fmt(r.durationS / 60)} min`],
+        [
+          'machine',
+          `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}; load average before ${m.loadAverageBefore.map((x) => x.toFixed(2)).join(' / ')}, after ${m.loadAverageAfter.map((x) => x.toFixed(2)).join(' / ')}`,
+        ],
+        [
+          'versions',
+          `Node ${m.node}, NestJS ${m.versions.nest}, Socket.IO ${m.versions['socket.io']} (client ${m.versions['socket.io-client']}), @socket.io/redis-adapter ${m.versions['@socket.io/redis-adapter']}, Express ${m.versions.express}, PostgreSQL ${m.versions.postgresql}, Redis ${m.versions.redis}, RabbitMQ ${m.versions.rabbitmq}`,
+        ],
+        [
+          'command',
+          out.md.startsWith('docs')
+            ? '`npx nest build auth && npx nest build commerce && npx nest build realtime && npm run bench`'
+            : '`npm run bench -- --quick`',
+        ],
+        [
+          'mode',
+          `${r.mode}: ${c.users} users, ${c.watchedProducts} watched products (each user watches ${c.watchesPerUser}), ${c.stockRate} stock changes/s, ${c.orderRate} order lifecycles/s, polling every ${c.pollMs} ms; ${c.warmS} s warm-up discarded, ${c.measureS} s measured, ${c.reps} repetition(s) in alternating order; run took ${fmt(r.durationS / 60)} min`,
+        ],
       ],
     ),
   );
@@ -135,30 +241,52 @@ function markdown(r, out, jsonPath) {
   );
   p(
     '- **REST-only**: snapshots, commands and updates over REST; updates by polling every watched product with `If-None-Match` (304 when unchanged) and every open order (orders carry no ETag, so an order poll is always a 200 with the body). ' +
-      '**WebSocket-only**: one socket per user; snapshots and commands through the contract\'s `rpc`, `subscribe {channel, since}` with the snapshot\'s `X-Stream-Offset`, updates pushed. ' +
+      "**WebSocket-only**: one socket per user; snapshots and commands through the contract's `rpc`, `subscribe {channel, since}` with the snapshot's `X-Stream-Offset`, updates pushed. " +
       '**Hybrid**: REST for snapshots and commands, the socket only for `subscribe` and pushes. Users are spread over the two gateway replicas.',
   );
   p(
     '- **One clock.** The generator makes each change itself and times it from the moment the REST call that made it returned (the commit is acknowledged) to the moment each watching client knew it ' +
       '(socket event received, or a poll returned the new stock/status), all with `performance.now()` in one process. A push that beats the REST answer counts as 0 ms ' +
-      '(it happened ' + [h, ws].map((x, i) => `${r.scenarios[i ? 'ws' : 'hybrid'].runs.reduce((a, run) => a + run.pushBeatRestResponse, 0)} times in ${i ? 'WS-only' : 'hybrid'}`).join(', ') + '). ' +
-      'Open loop: changes fire on a fixed schedule whatever the answers\' latency; a poll is skipped (and counted) only if the same user\'s previous poll is still out.',
+      '(it happened ' +
+      [h, ws]
+        .map(
+          (x, i) =>
+            `${r.scenarios[i ? 'ws' : 'hybrid'].runs.reduce((a, run) => a + run.pushBeatRestResponse, 0)} times in ${i ? 'WS-only' : 'hybrid'}`,
+        )
+        .join(', ') +
+      '). ' +
+      "Open loop: changes fire on a fixed schedule whatever the answers' latency; a poll is skipped (and counted) only if the same user's previous poll is still out.",
   );
   p(
     '- **Costs.** Server CPU = utime+stime from `/proc/<pid>/stat` of auth, commerce and both replicas over the measured window, divided by the updates delivered in it; "above idle" subtracts each process\'s own idle rate measured in the same run; ' +
       '"with infrastructure" adds every PostgreSQL, Redis and RabbitMQ process on the machine (shared with other people\'s work: noisy). ' +
-      'Bytes on the wire = both directions through a counting TCP proxy (its own process) in front of commerce and each replica; the back office\'s admin calls go around it. RSS = VmRSS at the end of the window.',
+      "Bytes on the wire = both directions through a counting TCP proxy (its own process) in front of commerce and each replica; the back office's admin calls go around it. RSS = VmRSS at the end of the window.",
   );
   p(
     `- **The generator.** Its own CPU share and event-loop delay are recorded per phase; a phase where it used > 85 % of a core, had p99 event-loop delay > 50 ms or fell > 250 ms behind its schedule is marked generator-bound. ` +
-      (gen.length ? `Generator-bound here: ${gen.join(', ')} — treat those figures as upper bounds on latency.` : 'No phase was generator-bound in this run.'),
+      (gen.length
+        ? `Generator-bound here: ${gen.join(', ')} — treat those figures as upper bounds on latency.`
+        : 'No phase was generator-bound in this run.'),
   );
   p();
   p('## Results per scenario');
   p();
   p(
     table(
-      ['scenario', 'update p50', 'p90', 'p99', 'updates/s', 'client ops/s (REST + socket msgs)', 'REST share', 'server CPU ms / update', 'above idle', 'with PG/Redis/RabbitMQ', 'bytes / update', 'gen. bound'],
+      [
+        'scenario',
+        'update p50',
+        'p90',
+        'p99',
+        'updates/s',
+        'client ops/s (REST + socket msgs)',
+        'REST share',
+        'server CPU ms / update',
+        'above idle',
+        'with PG/Redis/RabbitMQ',
+        'bytes / update',
+        'gen. bound',
+      ],
       kinds.map((k) => {
         const s = S(k);
         return [
@@ -189,9 +317,20 @@ function markdown(r, out, jsonPath) {
   p('RSS of every server process (MB, median over repetitions, end of the measured window):');
   p();
   const procs = [...new Set(kinds.flatMap((k) => Object.keys(S(k).rssBytes)))];
-  p(table(['scenario', ...procs], kinds.map((k) => [SHORT[k], ...procs.map((n) => (S(k).rssBytes[n] ? fmt(S(k).rssBytes[n] / 2 ** 20) : '—'))])));
+  p(
+    table(
+      ['scenario', ...procs],
+      kinds.map((k) => [SHORT[k], ...procs.map((n) => (S(k).rssBytes[n] ? fmt(S(k).rssBytes[n] / 2 ** 20) : '—'))]),
+    ),
+  );
   p();
-  p(`Idle CPU of each server, measured in the same run with no load (CPU-ms per second): ${Object.entries(r.idleCpuPerS ?? {}).map(([n, v]) => `${n} ${fmt(v * 1000)}`).join(', ')}.`);
+  p(
+    `Idle CPU of each server, measured in the same run with no load (CPU-ms per second): ${Object.entries(
+      r.idleCpuPerS ?? {},
+    )
+      .map(([n, v]) => `${n} ${fmt(v * 1000)}`)
+      .join(', ')}.`,
+  );
   p();
   p('### Ratios (within each repetition, then median and range)');
   p();
@@ -199,19 +338,49 @@ function markdown(r, out, jsonPath) {
     table(
       ['ratio', 'update p50 latency', 'server CPU per update', 'bytes per update'],
       [
-        ['REST-only ÷ hybrid', spread(ratio.restOverHybrid.latencyP50, '×'), `${spread(ratio.restOverHybrid.appCpuPerUpdate, '×')}; above idle ${spread(ratio.restOverHybrid.loadCpuPerUpdate, '×')}; with infra ${spread(ratio.restOverHybrid.allCpuPerUpdate, '×')}`, spread(ratio.restOverHybrid.bytesPerUpdate, '×')],
-        ['REST-only ÷ WS-only', spread(ratio.restOverWs.latencyP50, '×'), spread(ratio.restOverWs.appCpuPerUpdate, '×'), spread(ratio.restOverWs.bytesPerUpdate, '×')],
-        ['hybrid ÷ WS-only', spread(ratio.hybridOverWs.latencyP50, '×'), spread(ratio.hybridOverWs.appCpuPerUpdate, '×'), spread(ratio.hybridOverWs.bytesPerUpdate, '×')],
-        ['hybrid ÷ bare Socket.IO floor', spread(ratio.hybridOverFloorPush.latencyP50, '×'), spread(ratio.hybridOverFloorPush.appCpuPerUpdate, '×'), spread(ratio.hybridOverFloorPush.bytesPerUpdate, '×')],
-        ['WS-only ÷ bare Socket.IO floor', spread(ratio.wsOverFloorPush.latencyP50, '×'), spread(ratio.wsOverFloorPush.appCpuPerUpdate, '×'), spread(ratio.wsOverFloorPush.bytesPerUpdate, '×')],
-        ['REST-only ÷ bare Express floor', spread(ratio.restOverFloorPoll.latencyP50, '×'), spread(ratio.restOverFloorPoll.appCpuPerUpdate, '×'), spread(ratio.restOverFloorPoll.bytesPerUpdate, '×')],
+        [
+          'REST-only ÷ hybrid',
+          spread(ratio.restOverHybrid.latencyP50, '×'),
+          `${spread(ratio.restOverHybrid.appCpuPerUpdate, '×')}; above idle ${spread(ratio.restOverHybrid.loadCpuPerUpdate, '×')}; with infra ${spread(ratio.restOverHybrid.allCpuPerUpdate, '×')}`,
+          spread(ratio.restOverHybrid.bytesPerUpdate, '×'),
+        ],
+        [
+          'REST-only ÷ WS-only',
+          spread(ratio.restOverWs.latencyP50, '×'),
+          spread(ratio.restOverWs.appCpuPerUpdate, '×'),
+          spread(ratio.restOverWs.bytesPerUpdate, '×'),
+        ],
+        [
+          'hybrid ÷ WS-only',
+          spread(ratio.hybridOverWs.latencyP50, '×'),
+          spread(ratio.hybridOverWs.appCpuPerUpdate, '×'),
+          spread(ratio.hybridOverWs.bytesPerUpdate, '×'),
+        ],
+        [
+          'hybrid ÷ bare Socket.IO floor',
+          spread(ratio.hybridOverFloorPush.latencyP50, '×'),
+          spread(ratio.hybridOverFloorPush.appCpuPerUpdate, '×'),
+          spread(ratio.hybridOverFloorPush.bytesPerUpdate, '×'),
+        ],
+        [
+          'WS-only ÷ bare Socket.IO floor',
+          spread(ratio.wsOverFloorPush.latencyP50, '×'),
+          spread(ratio.wsOverFloorPush.appCpuPerUpdate, '×'),
+          spread(ratio.wsOverFloorPush.bytesPerUpdate, '×'),
+        ],
+        [
+          'REST-only ÷ bare Express floor',
+          spread(ratio.restOverFloorPoll.latencyP50, '×'),
+          spread(ratio.restOverFloorPoll.appCpuPerUpdate, '×'),
+          spread(ratio.restOverFloorPoll.bytesPerUpdate, '×'),
+        ],
       ],
     ),
   );
   p();
   p(
     'The floors carry the update traffic only (no login, no orders created or paid, no database): their CPU per update is what moving the updates costs with nothing else, ' +
-      'while Tandem\'s includes making the changes (transactions, outbox, relay) and the users\' commands. The like-for-like floor comparison for the gateway is the fan-out below.',
+      "while Tandem's includes making the changes (transactions, outbox, relay) and the users' commands. The like-for-like floor comparison for the gateway is the fan-out below.",
   );
   p();
   p('## Push path, hop by hop (hybrid scenario)');
@@ -219,18 +388,24 @@ function markdown(r, out, jsonPath) {
   p(
     table(
       ['hop', 'p50', 'mean'],
-      hops.map(([name, p50, mean]) => [name, p50 === null ? '—' : fmt(p50, ' ms'), mean === null ? '—' : fmt(mean, ' ms')]),
+      hops.map(([name, p50, mean]) => [
+        name,
+        p50 === null ? '—' : fmt(p50, ' ms'),
+        mean === null ? '—' : fmt(mean, ' ms'),
+      ]),
     ),
   );
   p();
   p(
-    '- How each hop is timed, per event and on one clock: the REST answer and the client\'s receipt in the generator; the broker hop by a second, exclusive queue the harness binds to `tandem.events` in the bench\'s own RabbitMQ vhost ' +
-      '(it receives each message when the gateway\'s queue does). `occurredAt` is PostgreSQL\'s `now()` in the writing transaction, i.e. its *start* (same machine clock, ms resolution). ' +
-      'The gateway\'s time alone (consume → emit) is not exposed per event; its own metric `realtime_publish_to_emit_seconds` (mean `occurredAt` → emit over every event it emitted, order events included, both replicas) was ' +
+    "- How each hop is timed, per event and on one clock: the REST answer and the client's receipt in the generator; the broker hop by a second, exclusive queue the harness binds to `tandem.events` in the bench's own RabbitMQ vhost " +
+      "(it receives each message when the gateway's queue does). `occurredAt` is PostgreSQL's `now()` in the writing transaction, i.e. its *start* (same machine clock, ms resolution). " +
+      "The gateway's time alone (consume → emit) is not exposed per event; its own metric `realtime_publish_to_emit_seconds` (mean `occurredAt` → emit over every event it emitted, order events included, both replicas) was " +
       `${fmt(hop.txStartToEmitMean, ' ms')}, against ${fmt(hop.txStartToBrokerMean, ' ms')} mean from \`occurredAt\` to the broker over the same window.`,
   );
   if (dominant && pathTotal)
-    p(`- The dominant hop is **${dominant[0]}** (${fmt(dominant[1], ' ms')} of ${fmt(pathTotal, ' ms')} mean, ${pct(dominant[1] / pathTotal)}).`);
+    p(
+      `- The dominant hop is **${dominant[0]}** (${fmt(dominant[1], ' ms')} of ${fmt(pathTotal, ' ms')} mean, ${pct(dominant[1] / pathTotal)}).`,
+    );
   p();
   p(
     `Update latency by kind (hybrid): stock changes p50 ${spread(h.latencyStockP50Ms, ' ms')}, p99 ${spread(h.latencyStockP99Ms, ' ms')}; ` +
@@ -240,7 +415,9 @@ function markdown(r, out, jsonPath) {
   p('## Connection scale');
   p();
   const it = r.idleScale;
-  p(`Idle sockets (anonymous, websocket transport, each subscribed to one product channel), RSS after a forced full GC (inspector \`HeapProfiler.collectGarbage\`):`);
+  p(
+    `Idle sockets (anonymous, websocket transport, each subscribed to one product channel), RSS after a forced full GC (inspector \`HeapProfiler.collectGarbage\`):`,
+  );
   p();
   p(
     table(
@@ -259,7 +436,7 @@ function markdown(r, out, jsonPath) {
   p();
   p(
     `Push fan-out: ${c.fanoutSockets} sockets over ${c.fanoutChannels} product channels, ${c.fanoutRate} stock changes/s (each is two events, \`product.updated\` and \`inventory.changed\`, as Tandem emits; the floor emits the same two). ` +
-      'Tandem is timed from the admin PATCH\'s answer, the floor from the send of its trigger (`POST /emit`). CPU is the gateway (or bare server) processes only.',
+      "Tandem is timed from the admin PATCH's answer, the floor from the send of its trigger (`POST /emit`). CPU is the gateway (or bare server) processes only.",
   );
   p();
   p(
@@ -272,27 +449,54 @@ function markdown(r, out, jsonPath) {
         ['bare Socket.IO, two servers + Redis adapter', 'floor-2'],
       ].map(([name, k]) => {
         const f = F(k);
-        return [name, spread(f?.latencyP50Ms, ' ms'), spread(f?.latencyP99Ms, ' ms'), spread(f?.eventsPerS), spread(f?.cpuSPer1000Events), spread(f?.eventsPerCpuS), f?.generatorBound ? '**yes**' : 'no'];
+        return [
+          name,
+          spread(f?.latencyP50Ms, ' ms'),
+          spread(f?.latencyP99Ms, ' ms'),
+          spread(f?.eventsPerS),
+          spread(f?.cpuSPer1000Events),
+          spread(f?.eventsPerCpuS),
+          f?.generatorBound ? '**yes**' : 'no',
+        ];
       }),
     ),
   );
   p();
-  p(`Gateway CPU per event ÷ floor: ${spread(ratio.gatewayOverFloorCpuPerEvent1, '×')} with one replica, ${spread(ratio.gatewayOverFloorCpuPerEvent2, '×')} with two. Push p50 ÷ floor: ${spread(ratio.gatewayOverFloorP50_1, '×')} and ${spread(ratio.gatewayOverFloorP50_2, '×')}.`);
+  p(
+    `Gateway CPU per event ÷ floor: ${spread(ratio.gatewayOverFloorCpuPerEvent1, '×')} with one replica, ${spread(ratio.gatewayOverFloorCpuPerEvent2, '×')} with two. Push p50 ÷ floor: ${spread(ratio.gatewayOverFloorP50_1, '×')} and ${spread(ratio.gatewayOverFloorP50_2, '×')}.`,
+  );
   p();
   p('## Targets');
   p();
-  p(table(['target', 'result', 'met'], r.targets.map((t) => [t.name, t.detail, t.met ? 'yes' : '**no**'])));
+  p(
+    table(
+      ['target', 'result', 'met'],
+      r.targets.map((t) => [t.name, t.detail, t.met ? 'yes' : '**no**']),
+    ),
+  );
   p();
   for (const line of analysis(r, { dominant, relay, gatewayHop, socketHop, pathTotal })) p(line);
   p();
   p('## What this run could not measure honestly');
   p();
-  p('- Per-event time inside the gateway (consume → emit): only the gateway\'s mean `occurredAt` → emit is exposed; the hop table splits means, not percentiles.');
-  p('- The commit instant itself: `occurredAt` is the transaction\'s start and the REST answer comes after the commit; latency is measured from the answer, which slightly flatters pushes (a push can arrive before the answer: counted as 0 ms).');
-  p('- Login over the socket: auth is not reachable through `rpc`, so the WebSocket-only scenario logs in over REST (once per user, before the measured window, as in every scenario).');
-  p('- Capacity: the load is open-loop at a fixed rate well below saturation, so "ops per vCPU" is ops per CPU-second actually used, not a saturation throughput like the paper\'s.');
-  p('- Infrastructure CPU (PostgreSQL, Redis, RabbitMQ) is read from every such process on the machine, which other people were using during the run; it is reported apart and never used for the targets.');
-  p('- Absolute numbers on a shared 2-core machine move with the neighbours\' load (see the load averages above); the ratios, taken within a repetition, are the figures to quote.');
+  p(
+    "- Per-event time inside the gateway (consume → emit): only the gateway's mean `occurredAt` → emit is exposed; the hop table splits means, not percentiles.",
+  );
+  p(
+    "- The commit instant itself: `occurredAt` is the transaction's start and the REST answer comes after the commit; latency is measured from the answer, which slightly flatters pushes (a push can arrive before the answer: counted as 0 ms).",
+  );
+  p(
+    '- Login over the socket: auth is not reachable through `rpc`, so the WebSocket-only scenario logs in over REST (once per user, before the measured window, as in every scenario).',
+  );
+  p(
+    '- Capacity: the load is open-loop at a fixed rate well below saturation, so "ops per vCPU" is ops per CPU-second actually used, not a saturation throughput like the paper\'s.',
+  );
+  p(
+    '- Infrastructure CPU (PostgreSQL, Redis, RabbitMQ) is read from every such process on the machine, which other people were using during the run; it is reported apart and never used for the targets.',
+  );
+  p(
+    "- Absolute numbers on a shared 2-core machine move with the neighbours' load (see the load averages above); the ratios, taken within a repetition, are the figures to quote.",
+  );
   p();
   return `${lines.join('\n')}\n`;
 }
@@ -310,7 +514,10 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const COLORS = { rest: '#d9534f', ws: '#5b8def', hybrid: '#2e9d5b', 'floor-poll': '#e8a6a4', 'floor-push': '#a6c8a8' };
 
 function barPanel(x, y, w, hgt, title, items, { log = false, unit = '' } = {}) {
-  const out = [`<g transform="translate(${x},${y})">`, `<text x="0" y="14" font-size="14" font-weight="bold">${esc(title)}</text>`];
+  const out = [
+    `<g transform="translate(${x},${y})">`,
+    `<text x="0" y="14" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  ];
   const labelW = 110;
   const plotW = w - labelW - 70;
   const vals = items.flatMap((i) => i.values.map((v) => v.v)).filter((v) => v > 0);
@@ -324,13 +531,19 @@ function barPanel(x, y, w, hgt, title, items, { log = false, unit = '' } = {}) {
   const rowH = (hgt - 30) / items.length;
   items.forEach((item, i) => {
     const ry = 26 + i * rowH;
-    out.push(`<text x="${labelW - 6}" y="${ry + rowH / 2 + 4}" font-size="11" text-anchor="end">${esc(item.label)}</text>`);
+    out.push(
+      `<text x="${labelW - 6}" y="${ry + rowH / 2 + 4}" font-size="11" text-anchor="end">${esc(item.label)}</text>`,
+    );
     const bh = (rowH - 6) / item.values.length;
     item.values.forEach((v, j) => {
       const by = ry + 2 + j * bh;
       const bw = Math.max(1, scale(v.v));
-      out.push(`<rect x="${labelW}" y="${by}" width="${bw.toFixed(1)}" height="${(bh - 1).toFixed(1)}" fill="${item.color}" opacity="${v.opacity ?? 1}"/>`);
-      out.push(`<text x="${labelW + bw + 4}" y="${by + bh / 2 + 3}" font-size="10">${esc(v.name ? `${v.name} ` : '')}${esc(fmt(v.v, unit))}</text>`);
+      out.push(
+        `<rect x="${labelW}" y="${by}" width="${bw.toFixed(1)}" height="${(bh - 1).toFixed(1)}" fill="${item.color}" opacity="${v.opacity ?? 1}"/>`,
+      );
+      out.push(
+        `<text x="${labelW + bw + 4}" y="${by + bh / 2 + 3}" font-size="10">${esc(v.name ? `${v.name} ` : '')}${esc(fmt(v.v, unit))}</text>`,
+      );
     });
   });
   if (log) out.push(`<text x="${labelW}" y="${hgt + 8}" font-size="10" fill="#666">log scale</text>`);
@@ -339,7 +552,10 @@ function barPanel(x, y, w, hgt, title, items, { log = false, unit = '' } = {}) {
 }
 
 function linePanel(x, y, w, hgt, title, series) {
-  const out = [`<g transform="translate(${x},${y})">`, `<text x="0" y="14" font-size="14" font-weight="bold">${esc(title)}</text>`];
+  const out = [
+    `<g transform="translate(${x},${y})">`,
+    `<text x="0" y="14" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  ];
   const px = 50;
   const py = 26;
   const pw = w - px - 20;
@@ -350,7 +566,9 @@ function linePanel(x, y, w, hgt, title, series) {
   const ymax = Math.max(...ys, 1) * 1.1;
   const sx = (v) => px + (v / xmax) * pw;
   const sy = (v) => py + ph - (v / ymax) * ph;
-  out.push(`<line x1="${px}" y1="${py + ph}" x2="${px + pw}" y2="${py + ph}" stroke="#333"/><line x1="${px}" y1="${py}" x2="${px}" y2="${py + ph}" stroke="#333"/>`);
+  out.push(
+    `<line x1="${px}" y1="${py + ph}" x2="${px + pw}" y2="${py + ph}" stroke="#333"/><line x1="${px}" y1="${py}" x2="${px}" y2="${py + ph}" stroke="#333"/>`,
+  );
   for (let t = 0; t <= 4; t += 1) {
     const yv = (ymax * t) / 4;
     out.push(`<text x="${px - 4}" y="${sy(yv) + 3}" font-size="10" text-anchor="end">${fmt(yv)}</text>`);
@@ -358,11 +576,14 @@ function linePanel(x, y, w, hgt, title, series) {
     out.push(`<text x="${sx(xv)}" y="${py + ph + 14}" font-size="10" text-anchor="middle">${Math.round(xv)}</text>`);
   }
   out.push(`<text x="${px + pw / 2}" y="${py + ph + 28}" font-size="11" text-anchor="middle">idle sockets</text>`);
-  out.push(`<text x="12" y="${py + ph / 2}" font-size="11" transform="rotate(-90 12 ${py + ph / 2})" text-anchor="middle">RSS MB</text>`);
+  out.push(
+    `<text x="12" y="${py + ph / 2}" font-size="11" transform="rotate(-90 12 ${py + ph / 2})" text-anchor="middle">RSS MB</text>`,
+  );
   series.forEach((s, i) => {
     const pts = s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-    for (const p of s.points) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
+    for (const p of s.points)
+      out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     out.push(`<text x="${px + 10}" y="${py + 12 + i * 14}" font-size="11" fill="${s.color}">${esc(s.label)}</text>`);
   });
   out.push('</g>');
@@ -377,12 +598,51 @@ function chart(r) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="700" viewBox="0 0 ${W} 700" font-family="Helvetica, Arial, sans-serif">`,
     '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="10" y="22" font-size="16" font-weight="bold">Tandem benchmark (${esc(r.mode)} mode, ${esc(r.startedAt.slice(0, 16).replace('T', ' '))} UTC, ${r.machine.cpus} vCPU shared; medians of ${r.config.reps} rep.)</text>`,
-    barPanel(10, 40, 480, 300, 'Update latency, commit → client (p50, p99)', kinds.map((k) => ({ label: SHORT[k], color: COLORS[k], values: [{ name: 'p50', v: S(k).latencyP50Ms.median }, { name: 'p99', v: S(k).latencyP99Ms.median, opacity: 0.55 }] })), { log: true, unit: ' ms' }),
-    barPanel(500, 40, 470, 300, 'Server CPU per delivered update (ms)', kinds.map((k) => ({ label: SHORT[k], color: COLORS[k], values: [{ v: S(k).appCpuMsPerUpdate.median }] })), { log: true }),
-    barPanel(10, 370, 480, 300, 'Bytes on the wire per delivered update', kinds.map((k) => ({ label: SHORT[k], color: COLORS[k], values: [{ v: S(k).bytesPerUpdate.median }] })), { log: true, unit: ' B' }),
+    barPanel(
+      10,
+      40,
+      480,
+      300,
+      'Update latency, commit → client (p50, p99)',
+      kinds.map((k) => ({
+        label: SHORT[k],
+        color: COLORS[k],
+        values: [
+          { name: 'p50', v: S(k).latencyP50Ms.median },
+          { name: 'p99', v: S(k).latencyP99Ms.median, opacity: 0.55 },
+        ],
+      })),
+      { log: true, unit: ' ms' },
+    ),
+    barPanel(
+      500,
+      40,
+      470,
+      300,
+      'Server CPU per delivered update (ms)',
+      kinds.map((k) => ({ label: SHORT[k], color: COLORS[k], values: [{ v: S(k).appCpuMsPerUpdate.median }] })),
+      { log: true },
+    ),
+    barPanel(
+      10,
+      370,
+      480,
+      300,
+      'Bytes on the wire per delivered update',
+      kinds.map((k) => ({ label: SHORT[k], color: COLORS[k], values: [{ v: S(k).bytesPerUpdate.median }] })),
+      { log: true, unit: ' B' },
+    ),
     linePanel(500, 370, 470, 300, 'Memory vs idle sockets (after GC)', [
-      { label: `Tandem gateway: ${fmt(r.idleScale.tandem.bytesPerSocket / 1024)} KB/socket`, color: '#2e9d5b', points: r.idleScale.tandem.points.map((p) => ({ x: p.sockets, y: p.rssBytes / 2 ** 20 })) },
-      { label: `bare Socket.IO: ${fmt(r.idleScale.floor.bytesPerSocket / 1024)} KB/socket`, color: '#999', points: r.idleScale.floor.points.map((p) => ({ x: p.sockets, y: p.rssBytes / 2 ** 20 })) },
+      {
+        label: `Tandem gateway: ${fmt(r.idleScale.tandem.bytesPerSocket / 1024)} KB/socket`,
+        color: '#2e9d5b',
+        points: r.idleScale.tandem.points.map((p) => ({ x: p.sockets, y: p.rssBytes / 2 ** 20 })),
+      },
+      {
+        label: `bare Socket.IO: ${fmt(r.idleScale.floor.bytesPerSocket / 1024)} KB/socket`,
+        color: '#999',
+        points: r.idleScale.floor.points.map((p) => ({ x: p.sockets, y: p.rssBytes / 2 ** 20 })),
+      },
     ]),
     '</svg>',
   ];
@@ -395,7 +655,10 @@ function analysis(r, hop) {
   const S = (k) => r.scenarios[k].summary;
   const runs = (k) => r.scenarios[k].runs;
   const med = (k, f) => {
-    const v = runs(k).map(f).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    const v = runs(k)
+      .map(f)
+      .filter((x) => Number.isFinite(x))
+      .sort((a, b) => a - b);
     return v.length ? v[Math.floor(v.length / 2)] : null;
   };
   const t = Object.fromEntries(r.targets.map((x, i) => [i, x]));
@@ -408,14 +671,17 @@ function analysis(r, hop) {
           ? `Of its mean (${fmt(hop.pathTotal, ' ms')}), the outbox relay and broker take ${fmt(hop.relay, ' ms')} and the gateway plus the socket ${fmt(hop.gatewayHop, ' ms')}: ` +
             `**${hop.dominant[0]}** dominates. The relay wakes on NOTIFY, then takes an advisory lock, selects the batch, publishes with publisher confirms and marks the rows sent before the next batch; the gateway claims each id and writes its history in Redis before emitting, one delivery at a time. `
           : '') +
-        'Tails (p99) on this shared machine follow the neighbours\' load: compare the fan-out rows with the bare Socket.IO floor measured minutes apart.',
+        "Tails (p99) on this shared machine follow the neighbours' load: compare the fan-out rows with the bare Socket.IO floor measured minutes apart.",
     );
   }
-  if (!t[2].met) out.push(`- **Gateway CPU per event** is ${fmt(r.ratios.gatewayOverFloorCpuPerEvent1.median, '×')} the bare server's: Tandem consumes every event from RabbitMQ, de-duplicates and records it in Redis, and checks per socket whether it may receive it (replay buffering, de-duplication) before the single broadcast.`);
+  if (!t[2].met)
+    out.push(
+      `- **Gateway CPU per event** is ${fmt(r.ratios.gatewayOverFloorCpuPerEvent1.median, '×')} the bare server's: Tandem consumes every event from RabbitMQ, de-duplicates and records it in Redis, and checks per socket whether it may receive it (replay buffering, de-duplication) before the single broadcast.`,
+    );
   if (!t[3].met)
     out.push(
       `- **RSS per idle socket** is ${fmt(r.ratios.gatewayOverFloorRssPerIdleSocket, '×')} the floor (${fmt(r.idleScale.tandem.bytesPerSocket / 1024, ' KB')} vs ${fmt(r.idleScale.floor.bytesPerSocket / 1024, ' KB')}): ` +
-        'besides Socket.IO\'s own socket, the gateway keeps a subscriber per connection (its channels, replay state, per-socket rate limiter, entries in the session and fan-out maps) and Nest wraps each handler. ' +
+        "besides Socket.IO's own socket, the gateway keeps a subscriber per connection (its channels, replay state, per-socket rate limiter, entries in the session and fan-out maps) and Nest wraps each handler. " +
         'Which of these dominates needs a heap snapshot, which this run does not take.',
     );
   if (!t[4].met)
@@ -429,11 +695,11 @@ function analysis(r, hop) {
   const eventsPer = med('hybrid', (x) => x.socketEventsPerUpdate);
   if (!t[5].met || !t[6].met)
     out.push(
-      `- **CPU and bytes vs polling** depend on how many polls an update costs: here REST-only made ${fmt(polls)} polls per delivered update (each watched product changes every ${fmt((r.config.watchedProducts / r.config.stockRate))} s, clients poll every ${r.config.pollMs / 1000} s), ` +
+      `- **CPU and bytes vs polling** depend on how many polls an update costs: here REST-only made ${fmt(polls)} polls per delivered update (each watched product changes every ${fmt(r.config.watchedProducts / r.config.stockRate)} s, clients poll every ${r.config.pollMs / 1000} s), ` +
         `at ${fmt(perPoll, ' B')} per REST exchange, while the hybrid received ${fmt(eventsPer)} socket events per update at ${fmt(perEvent, ' B')} each ` +
         '(a stock PATCH emits both `product.updated`, with the whole product, and `inventory.changed`; an order lifecycle also pushes `order.created` and `paid` to its owner). ' +
-        'Both sides also pay for making the changes (transactions, outbox, relay, the users\' order commands), which is the same in every scenario and dilutes the ratio. ' +
-        'Rarer changes or a shorter polling interval raise both ratios proportionally; sending one event per stock change would roughly halve the hybrid\'s bytes.',
+        "Both sides also pay for making the changes (transactions, outbox, relay, the users' order commands), which is the same in every scenario and dilutes the ratio. " +
+        "Rarer changes or a shorter polling interval raise both ratios proportionally; sending one event per stock change would roughly halve the hybrid's bytes.",
     );
   if (!t[7].met)
     out.push(

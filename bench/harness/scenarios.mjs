@@ -56,7 +56,20 @@ export async function runScenario(kind, env, cfg) {
   const latByKind = { stock: new Latency(), order: new Latency() };
   const latFromTx = new Latency();
   const hops = { txToCommit: [], txToBroker: [], answerToBroker: [], brokerToClient: [], txToClient: [] };
-  const c = { delivered: 0, beatResponse: 0, coalesced: 0, rest: 0, restSnapshot: 0, restPoll: 0, restCommand: 0, wsSent: 0, wsRecv: 0, wsEvents: 0, errors: 0, skippedPolls: 0 };
+  const c = {
+    delivered: 0,
+    beatResponse: 0,
+    coalesced: 0,
+    rest: 0,
+    restSnapshot: 0,
+    restPoll: 0,
+    restCommand: 0,
+    wsSent: 0,
+    wsRecv: 0,
+    wsEvents: 0,
+    errors: 0,
+    skippedPolls: 0,
+  };
   const errorSamples = [];
   const fail = (error) => {
     c.errors += 1;
@@ -136,14 +149,18 @@ export async function runScenario(kind, env, cfg) {
       c.wsSent += 1;
       c.wsRecv += 1;
     }
-    return client.socket.timeout(20_000).emitWithAck('rpc', { method, path, ...(body ? { body } : {}), ...(headers ? { headers } : {}) });
+    return client.socket
+      .timeout(20_000)
+      .emitWithAck('rpc', { method, path, ...(body ? { body } : {}), ...(headers ? { headers } : {}) });
   };
   const subscribe = async (client, channel, since) => {
     if (measuring) {
       c.wsSent += 1;
       c.wsRecv += 1;
     }
-    const ack = await client.socket.timeout(20_000).emitWithAck('subscribe', since === undefined ? { channel } : { channel, since });
+    const ack = await client.socket
+      .timeout(20_000)
+      .emitWithAck('subscribe', since === undefined ? { channel } : { channel, since });
     if (!ack?.ok) throw new Error(`subscribe ${channel}: ${JSON.stringify(ack)}`);
   };
 
@@ -210,7 +227,9 @@ export async function runScenario(kind, env, cfg) {
           await Promise.all([
             ...client.watches.map(async (id) => {
               const path = isFloor ? `/state/p:${id}` : `/api/v1/products/${id}`;
-              const res = await rest(client, 'restPoll', 'GET', path, { headers: { 'if-none-match': client.etags.get(id) } });
+              const res = await rest(client, 'restPoll', 'GET', path, {
+                headers: { 'if-none-match': client.etags.get(id) },
+              });
               if (res.status === 304) return;
               if (res.status !== 200) throw new Error(`poll ${path} → ${res.status}`);
               client.etags.set(id, res.headers.etag);
@@ -340,13 +359,24 @@ export async function runScenario(kind, env, cfg) {
         { name: 'commerce', pid: stack.commerce.pid },
         ...stack.replicas.map((r) => ({ name: r.name, pid: r.pid, url: r.url, metrics: true })),
       ];
-  const proxyUrls = kind === 'floor-poll' ? [env.floor.pollProxied] : isFloor ? env.floor.pushProxied : [stack.commerceProxy, ...stack.replicas.map((r) => r.proxied)];
+  const proxyUrls =
+    kind === 'floor-poll'
+      ? [env.floor.pollProxied]
+      : isFloor
+        ? env.floor.pushProxied
+        : [stack.commerceProxy, ...stack.replicas.map((r) => r.proxied)];
   stockLoop.resetLate();
   orderLoop.resetLate();
   const proxyGroups = isFloor
     ? { [kind === 'floor-poll' ? 'rest' : 'socket']: proxyUrls }
     : { rest: [stack.commerceProxy], socket: stack.replicas.map((r) => r.proxied) };
-  const window = await openWindow({ servers, proxy: stack.proxy, proxyUrls, proxyGroups, extraPids: { proxy: stack.proxy.pid } });
+  const window = await openWindow({
+    servers,
+    proxy: stack.proxy,
+    proxyUrls,
+    proxyGroups,
+    extraPids: { proxy: stack.proxy.pid },
+  });
   measuring = true;
   await sleep(cfg.measureS * 1000);
   measuring = false;
@@ -392,7 +422,11 @@ export async function runScenario(kind, env, cfg) {
     undeliveredAfterDrain: expected - learned,
     expectedDeliveries: expected,
     restRequestsPerS: c.rest / w.wallS,
-    restBreakdownPerS: { snapshot: c.restSnapshot / w.wallS, poll: c.restPoll / w.wallS, command: c.restCommand / w.wallS },
+    restBreakdownPerS: {
+      snapshot: c.restSnapshot / w.wallS,
+      poll: c.restPoll / w.wallS,
+      command: c.restCommand / w.wallS,
+    },
     socketMessagesPerS: messages / w.wallS,
     socketEventsPerS: c.wsEvents / w.wallS,
     opsPerS: ops / w.wallS,

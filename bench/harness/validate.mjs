@@ -28,10 +28,16 @@ export function validate(r) {
       need(num(run.opsPerS) && run.opsPerS > 0, `${at}.opsPerS must be > 0`);
       need(num(run.appCpuMsPerUpdate), `${at}.appCpuMsPerUpdate must be a number`);
       need(num(run.bytesPerUpdate) && run.bytesPerUpdate > 0, `${at}.bytesPerUpdate must be > 0`);
-      need(run.rssBytes && Object.values(run.rssBytes).every((v) => num(v) && v > 0), `${at}.rssBytes must be positive numbers`);
+      need(
+        run.rssBytes && Object.values(run.rssBytes).every((v) => num(v) && v > 0),
+        `${at}.rssBytes must be positive numbers`,
+      );
       need(typeof run.generator?.bottleneck === 'boolean', `${at}.generator.bottleneck must be a boolean`);
       need(num(run.errors), `${at}.errors must be a number`);
-      need(!(run.errors > 0.05 * run.opsPerS * run.windowS + 5), `${at}: too many errors (${run.errors}): ${run.errorSamples?.[0]}`);
+      need(
+        !(run.errors > 0.05 * run.opsPerS * run.windowS + 5),
+        `${at}: too many errors (${run.errors}): ${run.errorSamples?.[0]}`,
+      );
     }
     const s = r.scenarios?.[kind]?.summary;
     need(s && num(s.latencyP50Ms?.median), `scenarios.${kind}.summary.latencyP50Ms.median must be a number`);
@@ -47,9 +53,15 @@ export function validate(r) {
   }
   for (const label of ['tandem', 'floor']) {
     const s = r.idleScale?.[label];
-    need(s && num(s.bytesPerSocket) && Array.isArray(s.points) && s.points.length >= 3, `idleScale.${label} needs a slope over ≥ 3 points`);
+    need(
+      s && num(s.bytesPerSocket) && Array.isArray(s.points) && s.points.length >= 3,
+      `idleScale.${label} needs a slope over ≥ 3 points`,
+    );
   }
   need(r.ratios && typeof r.ratios === 'object', 'ratios must be an object');
-  need(Array.isArray(r.targets) && r.targets.every((t) => typeof t.name === 'string' && typeof t.met === 'boolean'), 'targets must be [{name, met}]');
+  need(
+    Array.isArray(r.targets) && r.targets.every((t) => typeof t.name === 'string' && typeof t.met === 'boolean'),
+    'targets must be [{name, met}]',
+  );
   return problems;
 }

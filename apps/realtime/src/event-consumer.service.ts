@@ -19,12 +19,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The broker side (issue 4 §3): one durable queue bound to every event type, shared by all
- * replicas (competing consumers), prefetch bounded. Per delivery: validate → claim the id (drops
+ * replicas (single active consumer, so the stream stays in offset order), prefetch bounded. Per delivery: validate → claim the id (drops
  * redeliveries and relay retries) → record in history → fan out to every replica → ack. A
  * malformed message cannot become valid: it is dead-lettered at once. A failure while handling
  * (Redis down) is retried, and dead-lettered after BROKER_MAX_ATTEMPTS; the queue never blocks.
- * Deliveries are handled one at a time, in the order the broker hands them out, so live events of
- * one replica leave in offset order.
+ * Deliveries are handled one at a time, in the order the broker hands them out, so live events
+ * leave in offset order.
  */
 @Injectable()
 export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessProbe {
@@ -49,7 +49,15 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     this.source
       .consume(
-        { queue: this.settings.REALTIME_QUEUE, bindings: ['#'], prefetch: this.settings.BROKER_PREFETCH },
+        {
+          queue: this.settings.REALTIME_QUEUE,
+          bindings: ['#'],
+          prefetch: this.settings.BROKER_PREFETCH,
+          // The contract lets a client resume any set of channels from one offset, which holds
+          // only if live events reach it in offset order: one replica consumes at a time (the
+          // others stand by and take over at once); all replicas still share the socket writes.
+          singleActiveConsumer: true,
+        },
         (delivery) => this.enqueue(delivery),
       )
       .then(() => {

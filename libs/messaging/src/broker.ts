@@ -25,6 +25,11 @@ export interface ConsumerOptions {
   bindings: string[];
   /** Unacknowledged deliveries in flight per consumer. */
   prefetch: number;
+  /**
+   * One consumer at a time receives everything, the others stand by and take over at once
+   * (RabbitMQ's x-single-active-consumer): keeps the stream in offset order across replicas.
+   */
+  singleActiveConsumer?: boolean;
 }
 
 export interface EventConsumerSource {

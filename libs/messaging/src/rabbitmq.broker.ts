@@ -63,7 +63,7 @@ export class RabbitMqBroker implements EventPublisher, EventConsumerSource {
   }
 
   async consume(options: ConsumerOptions, handler: (delivery: Delivery) => Promise<void>): Promise<void> {
-    const { queue, bindings, prefetch } = options;
+    const { queue, bindings, prefetch, singleActiveConsumer = false } = options;
     const deadLetterQueue = `${queue}.dead`;
     const consumer = this.connection.createChannel({
       name: `${queue}-consumer`,
@@ -80,6 +80,7 @@ export class RabbitMqBroker implements EventPublisher, EventConsumerSource {
             'x-queue-type': 'quorum',
             'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
             'x-dead-letter-routing-key': queue,
+            ...(singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
           },
         });
         for (const pattern of bindings) await channel.bindQueue(queue, EVENTS_EXCHANGE, pattern);

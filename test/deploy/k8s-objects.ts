@@ -12,7 +12,6 @@ export const BIN = join(ROOT, '.tools/bin');
 export const CHART = join(ROOT, 'helm/tandem');
 
 // Loose on purpose: the tests probe rendered YAML and assert on what they find.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = any;
 
 export function ensureTools(): void {

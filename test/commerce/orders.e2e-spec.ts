@@ -3,6 +3,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { ADMIN, startAuth } from '../support/auth.js';
 import type { AuthFixture } from '../support/auth.js';
+import { IdempotencyJanitor } from '../../apps/commerce/src/idempotency-janitor.js';
 import { startCommerce } from '../support/commerce.js';
 import type { CommerceFixture } from '../support/commerce.js';
 import { expectProblem, fields, login, register } from '../support/http.js';
@@ -205,6 +206,18 @@ describe('orders against real PostgreSQL', () => {
       expect(await stockOf(product.id)).toBe(9);
       for (const r of results.filter((r) => r.status === 409)) expect(r.body.type).toMatch(/idempotency-in-flight/);
     });
+  });
+
+  it('forgets idempotency keys past retention, keeping recent ones', async () => {
+    const product = await createProduct(commerce.url, admin.accessToken);
+    const oldKey = randomUUID();
+    const newKey = randomUUID();
+    await placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }], oldKey).expect(201);
+    await placeOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }], newKey).expect(201);
+    await db.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [oldKey]);
+    expect(await commerce.app.get(IdempotencyJanitor).sweep()).toBeGreaterThanOrEqual(1);
+    const { rows } = await db.query('SELECT key FROM idempotency_keys WHERE key = ANY($1)', [[oldKey, newKey]]);
+    expect(rows.map((row) => row.key)).toEqual([newKey]);
   });
 
   describe('reading orders', () => {

@@ -20,6 +20,7 @@ import { SecurityModule } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';
 import { CommerceConfig } from './commerce.config.js';
 import { commerceMigrations } from './migrations/index.js';
+import { IDEMPOTENCY_RETENTION_HOURS, IdempotencyJanitor } from './idempotency-janitor.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
 import { ProductRecord } from './product.entity.js';
@@ -35,7 +36,7 @@ export { commerceMigrations };
  */
 @Module({})
 export class CommerceModule {
-  static register(config: Pick<CommerceConfig, 'REQUESTS_PER_IP_PER_MINUTE'>): DynamicModule {
+  static register(config: Pick<CommerceConfig, 'REQUESTS_PER_IP_PER_MINUTE' | 'RETENTION_HOURS'>): DynamicModule {
     return {
       module: CommerceModule,
       controllers: [ProductsController, OrdersController],
@@ -44,6 +45,8 @@ export class CommerceModule {
         OrdersService,
         { provide: REQUESTS_PER_IP_PER_MINUTE, useValue: config.REQUESTS_PER_IP_PER_MINUTE },
         { provide: APP_GUARD, useClass: IpRateLimitGuard },
+        { provide: IDEMPOTENCY_RETENTION_HOURS, useValue: config.RETENTION_HOURS },
+        IdempotencyJanitor,
       ],
       exports: [CatalogService],
     };

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   getMetadataStorage,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -69,13 +70,17 @@ export const ToList = () =>
       : value,
   );
 
+/** An optional integer variable within `[min, max]` (numeric strings are converted). */
+export function OptionalInt(min: number, max?: number): PropertyDecorator {
+  return (target, key) => {
+    const decorators = [IsOptional(), ToInt(), IsInt(), Min(min), ...(max === undefined ? [] : [Max(max)])];
+    for (const decorate of decorators) decorate(target, key as string);
+  };
+}
+
 /** Variables every app understands. */
 export class BaseConfig {
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @OptionalInt(0, 65535)
   PORT?: number;
 
   @IsOptional()
@@ -93,16 +98,33 @@ export class BaseConfig {
   CORS_ORIGINS: string[] = [];
 
   /** How many proxy hops to trust for the client IP (X-Forwarded-For); 0 behind no proxy. */
-  @IsOptional()
-  @ToInt()
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @OptionalInt(0, 10)
   TRUST_PROXY_HOPS: number = 0;
 
   @IsOptional()
   @IsServiceUrl(['redis:', 'rediss:'])
   REDIS_URL?: string;
+
+  /** `iss` and `aud` of access tokens: auth issues them, every app verifies them. */
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER: string = 'tandem-auth';
+
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE: string = 'tandem';
+}
+
+/** Apps that own a PostgreSQL database (auth, commerce). */
+export class DatabaseConfig extends BaseConfig {
+  @IsServiceUrl(['postgres:', 'postgresql:'])
+  DATABASE_URL!: string;
+
+  /** Run pending migrations at start (default: yes, except in production, where a Job runs them). */
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean()
+  MIGRATIONS_RUN?: boolean;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {

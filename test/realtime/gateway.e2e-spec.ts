@@ -443,3 +443,72 @@ describe('realtime gateway (one replica)', () => {
     }
   });
 });
+
+describe('realtime gateway limits (per user, per IP)', () => {
+  const names = isolation();
+  let issuer: TestIssuer;
+  let gateway: RealtimeFixture;
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    issuer = await TestIssuer.start();
+    gateway = await startRealtime({
+      ...names,
+      AUTH_JWKS_URL: issuer.url,
+      REDIS_URL,
+      MAX_CONNECTIONS_PER_USER: '2',
+      IP_MESSAGES_PER_SECOND: '6',
+      SOCKET_MESSAGES_PER_SECOND: '100',
+    });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await gateway?.close();
+    await issuer?.close();
+    const connection = await amqplib.connect(BROKER_URL);
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(names.REALTIME_QUEUE);
+    await channel.deleteQueue(`${names.REALTIME_QUEUE}.dead`);
+    await connection.close();
+  });
+
+  const open = async (token?: string) => {
+    const socket = await connect(gateway.url, token ? { token } : {});
+    sockets.push(socket);
+    return socket;
+  };
+
+  it('caps the sockets of one user, and frees a place when one closes', async () => {
+    const userId = randomUUID();
+    const token = await issuer.token({ sub: userId });
+    const first = await open(token);
+    await open(token);
+    await expect(connect(gateway.url, { token })).rejects.toThrow('too_many_connections');
+    await open(await issuer.token()); // another user is not affected
+    first.close();
+    await waitFor(
+      async () => {
+        try {
+          sockets.push(await connect(gateway.url, { token }));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      3000,
+      'a place after close',
+    );
+  });
+
+  it('limits the messages of all sockets of one IP together', async () => {
+    const clients = await Promise.all([open(), open(), open()]);
+    const acks = await Promise.all(
+      clients.flatMap((socket) =>
+        [0, 1, 2, 3].map(() => emitAck<SubscribeAck>(socket, 'subscribe', { channel: 'catalog' })),
+      ),
+    );
+    const limited = acks.filter((ack) => !ack.ok && ack.error.code === 'rate_limited');
+    expect(limited.length).toBeGreaterThanOrEqual(12 - 6);
+    expect(acks.filter((ack) => ack.ok).length).toBeLessThanOrEqual(6);
+  });
+});

@@ -8,6 +8,11 @@ import { io } from 'socket.io-client';
 import { Latency, mean, median, openLoop, openWindow, request, sum } from './measure.mjs';
 import { sleep, wallNow } from './clock.mjs';
 
+const quantile = (xs, q) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : null;
+};
+
 let stockCounter = 2_000_000; // stock values are unique across the run: (product, stock) names one change
 
 const connectSocket = (url, auth) =>
@@ -456,8 +461,18 @@ export async function runScenario(kind, env, cfg) {
       samples: hops.brokerToClient.length,
       txStartToRestResponse: { p50: median(hops.txToCommit), mean: mean(hops.txToCommit) },
       txStartToBroker: { p50: median(hops.txToBroker), mean: mean(hops.txToBroker) },
-      answerToBroker: { p50: median(hops.answerToBroker), mean: mean(hops.answerToBroker) },
-      brokerToClient: { p50: median(hops.brokerToClient), mean: mean(hops.brokerToClient) },
+      answerToBroker: {
+        p50: median(hops.answerToBroker),
+        p99: quantile(hops.answerToBroker, 0.99),
+        mean: mean(hops.answerToBroker),
+        over100ms: hops.answerToBroker.filter((x) => x > 100).length,
+      },
+      brokerToClient: {
+        p50: median(hops.brokerToClient),
+        p99: quantile(hops.brokerToClient, 0.99),
+        mean: mean(hops.brokerToClient),
+        over100ms: hops.brokerToClient.filter((x) => x > 100).length,
+      },
       txStartToClient: { p50: median(hops.txToClient), mean: mean(hops.txToClient) },
     },
     proxyCpuS: w.extraCpu.proxy,

@@ -187,6 +187,34 @@ describe('outbox relay delivery guarantees', () => {
     expect(isSorted(offsetsOf(events))).toBe(true);
   });
 
+  it('does not lose a commit notified while a batch is being published', async () => {
+    // A slow broker keeps the first batch in flight while the second commit's NOTIFY arrives; the
+    // poll is a minute away, so only the notification can explain a prompt second publish.
+    const slow = broker();
+    const delayed = {
+      publish: async (envelope: AnyEnvelope) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await slow.publish(envelope);
+      },
+      isConnected: () => true,
+      close: async () => undefined,
+    };
+    const relay = new OutboxRelay(dataSource, delayed, { ...DEFAULT_RELAY_OPTIONS, pollIntervalMs: 60_000 });
+    relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // LISTEN is in place
+      const first = `wake-a-${Date.now()}`;
+      const second = `wake-b-${Date.now()}`;
+      await writeEvents(1, first);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // first batch is publishing
+      await writeEvents(1, second);
+      await collector.waitFor(tagged(first), 1, 5000);
+      await collector.waitFor(tagged(second), 1, 5000);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('prunes relayed rows past retention but keeps the stream head', async () => {
     const tag = `prune-${Date.now()}`;
     await writeEvents(3, tag);

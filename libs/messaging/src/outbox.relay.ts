@@ -60,6 +60,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
+  /** A wake-up that arrived while a batch was running: the next sleep returns at once. */
+  private wakePending = false;
   private listener?: pg.Client;
   private lastPrune = 0;
   private failing = false;
@@ -95,6 +97,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Runs the next batch now instead of at the next poll. */
   wake(): void {
+    this.wakePending = true;
     this.wakeUp?.();
   }
 
@@ -137,6 +140,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     while (this.running) {
       try {
         await this.ensureListening();
+        this.wakePending = false; // this batch sees every commit notified so far
         const relayed = await this.relayOnce();
         if (this.failing) this.logger.log('outbox relay recovered');
         this.failing = false;
@@ -156,12 +160,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeUp = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }

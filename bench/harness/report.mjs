@@ -691,9 +691,10 @@ function analysis(r, hop) {
   if (hh.answerToBrokerOver100ms > 0 && hh.answerToBrokerOver100ms >= hh.brokerToClientOver100ms)
     out.push(
       `- **The slow tail sits in the relay hop** (${hh.answerToBrokerOver100ms} of ${hh.hopSamples} hybrid events took over 100 ms from the REST answer to the broker, ${hh.brokerToClientOver100ms} from the broker to the client). ` +
-        'A likely cause, from reading `libs/messaging/src/outbox.relay.ts`: `wake()` only resolves the sleep in progress, so a NOTIFY that arrives while the relay is inside a batch (after its SELECT) is dropped ' +
-        "and that commit waits for the next commit's NOTIFY or the 1 s poll. At this run's change rate the next commit comes within a few hundred ms, which matches the order-status p99 of " +
-        `${fmt(h.latencyOrderP99Ms.median, ' ms')}; a "wake-up pending" flag checked before sleeping would remove it.`,
+        'The relay wakes on NOTIFY, publishes a batch and waits for its publisher confirms and its mark-sent commit before the next batch, ' +
+        "and batches are serialised by an advisory lock (that is what keeps the stream in offset order); a change committed while a batch is in flight waits for it. " +
+        `Order-status p99: ${fmt(h.latencyOrderP99Ms.median, ' ms')}. ` +
+        '(The first full run also lost wake-ups that arrived during a batch, so such commits waited for the next commit or the 1 s poll; fixed in `libs/messaging/src/outbox.relay.ts`, with a test in `test/commerce/outbox.e2e-spec.ts`.)',
     );
   if (!t[2].met)
     out.push(

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import request from 'supertest';
-import { ADMIN, startAuth } from '../support/auth.js';
 import type { AuthFixture } from '../support/auth.js';
-import { startCommerce } from '../support/commerce.js';
-import type { CommerceFixture } from '../support/commerce.js';
-import { expectProblem, fields, login, register } from '../support/http.js';
+import { startCommerceStack } from '../support/commerce.js';
+import type { CommerceFixture, CommerceStack } from '../support/commerce.js';
+import { expectProblem, fields, register } from '../support/http.js';
 import type { TestSession } from '../support/http.js';
 import { createProduct, newProductBody } from './fixtures.js';
 
@@ -17,19 +16,14 @@ describe('catalog against real PostgreSQL', () => {
   let customer: TestSession;
   let db: pg.Client;
 
+  let stack: CommerceStack;
+
   beforeAll(async () => {
-    auth = await startAuth();
-    commerce = await startCommerce(auth.url);
-    admin = await login(auth.url, ADMIN.email, ADMIN.password);
+    stack = await startCommerceStack();
+    ({ auth, commerce, admin, db } = stack);
     customer = await register(auth.url);
-    db = new pg.Client({ connectionString: commerce.db.url });
-    await db.connect();
   });
-  afterAll(async () => {
-    await db?.end();
-    await commerce?.close();
-    await auth?.close();
-  });
+  afterAll(() => stack?.close());
 
   const http = () => request(commerce.url);
   const asAdmin = (req: request.Test) => req.set('Authorization', `Bearer ${admin.accessToken}`);

@@ -18,6 +18,7 @@ import {
   startRealtime,
   TestIssuer,
   waitFor,
+  deleteQueues,
 } from '../support/realtime.js';
 import type { Client, RealtimeFixture } from '../support/realtime.js';
 
@@ -58,11 +59,7 @@ describe('realtime gateway (one replica)', () => {
     await gateway?.close();
     await broker?.close();
     await issuer?.close();
-    const connection = await amqplib.connect(BROKER_URL);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(names.REALTIME_QUEUE);
-    await channel.deleteQueue(`${names.REALTIME_QUEUE}.dead`);
-    await connection.close();
+    await deleteQueues(names.REALTIME_QUEUE);
   });
 
   describe('connections', () => {
@@ -465,11 +462,7 @@ describe('realtime gateway limits (per user, per IP)', () => {
     for (const socket of sockets) socket.close();
     await gateway?.close();
     await issuer?.close();
-    const connection = await amqplib.connect(BROKER_URL);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(names.REALTIME_QUEUE);
-    await channel.deleteQueue(`${names.REALTIME_QUEUE}.dead`);
-    await connection.close();
+    await deleteQueues(names.REALTIME_QUEUE);
   });
 
   const open = async (token?: string) => {

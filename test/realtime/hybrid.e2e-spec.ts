@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import amqplib from 'amqplib';
 import request from 'supertest';
 import type { EventEnvelope, Order, Product, RpcResponse, SubscribeAck } from '@tandem/contracts';
 import { ADMIN, startAuth } from '../support/auth.js';
@@ -17,6 +16,7 @@ import {
   REDIS_URL,
   startRealtime,
   waitFor,
+  deleteQueues,
 } from '../support/realtime.js';
 import type { Client, RealtimeFixture } from '../support/realtime.js';
 
@@ -58,11 +58,7 @@ describe('hybrid flow: REST commands, live events on the socket', () => {
     await gateway?.close();
     await commerce?.close();
     await auth?.close();
-    const connection = await amqplib.connect(BROKER_URL);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(names.REALTIME_QUEUE);
-    await channel.deleteQueue(`${names.REALTIME_QUEUE}.dead`);
-    await connection.close();
+    await deleteQueues(names.REALTIME_QUEUE);
   });
 
   it("REST order → order.created on the owner's socket and inventory.changed on the product channel", async () => {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket as TcpSocket } from 'node:net';
-import amqplib from 'amqplib';
 import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import type { EventEnvelope, SubscribeAck } from '@tandem/contracts';
 import type { RabbitMqBroker } from '@tandem/messaging';
 import { SocketScaleOut } from '../../apps/realtime/src/socket-scale-out.js';
 import {
-  BROKER_URL,
   connect,
   emitAck,
   envelope,
@@ -20,6 +18,7 @@ import {
   startRealtime,
   TestIssuer,
   waitFor,
+  deleteQueues,
 } from '../support/realtime.js';
 import type { Client, RealtimeFixture } from '../support/realtime.js';
 
@@ -89,11 +88,7 @@ describe('realtime gateway scale-out (replicas sharing Redis)', () => {
     await Promise.all([a?.close().catch(() => undefined), b?.close()]);
     await broker?.close();
     await issuer?.close();
-    const connection = await amqplib.connect(BROKER_URL);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(names.REALTIME_QUEUE);
-    await channel.deleteQueue(`${names.REALTIME_QUEUE}.dead`);
-    await connection.close();
+    await deleteQueues(names.REALTIME_QUEUE);
   });
 
   async function consumedBy(app: RealtimeFixture): Promise<number> {

@@ -1,3 +1,8 @@
+import pg from 'pg';
+import { ADMIN, startAuth } from './auth.js';
+import type { AuthFixture } from './auth.js';
+import { login } from './http.js';
+import type { TestSession } from './http.js';
 import { CommerceAppModule } from '../../apps/commerce/src/commerce.module.js';
 import { CommerceConfig } from '../../apps/commerce/src/commerce.config.js';
 import { createTestDatabase } from './database.js';
@@ -34,6 +39,36 @@ export async function startCommerce(
     close: async () => {
       await running.close();
       if (!db) await database.drop();
+    },
+  };
+}
+
+export interface CommerceStack {
+  auth: AuthFixture;
+  commerce: CommerceFixture;
+  /** The admin created from ADMIN_EMAIL / ADMIN_PASSWORD, logged in. */
+  admin: TestSession;
+  /** A direct connection to commerce's database, to check what the API wrote. */
+  db: pg.Client;
+  close(): Promise<void>;
+}
+
+/** Auth + commerce on fresh databases, an admin session and a database client. */
+export async function startCommerceStack(): Promise<CommerceStack> {
+  const auth = await startAuth();
+  const commerce = await startCommerce(auth.url);
+  const admin = await login(auth.url, ADMIN.email, ADMIN.password);
+  const db = new pg.Client({ connectionString: commerce.db.url });
+  await db.connect();
+  return {
+    auth,
+    commerce,
+    admin,
+    db,
+    async close() {
+      await db.end();
+      await commerce.close();
+      await auth.close();
     },
   };
 }

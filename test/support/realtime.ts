@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
+import amqplib from 'amqplib';
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { Channel, EventEnvelope, EventType } from '@tandem/contracts';
@@ -142,4 +143,13 @@ export function record(socket: Socket): EventEnvelope[] {
 
 export function emitAck<T = unknown>(socket: Socket, event: string, payload?: unknown, timeoutMs = 3000): Promise<T> {
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
+}
+
+/** Deletes a test run's gateway queue and its dead-letter queue. */
+export async function deleteQueues(queue: string): Promise<void> {
+  const connection = await amqplib.connect(BROKER_URL);
+  const channel = await connection.createChannel();
+  await channel.deleteQueue(queue);
+  await channel.deleteQueue(`${queue}.dead`);
+  await connection.close();
 }

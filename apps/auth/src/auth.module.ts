@@ -1,19 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokenVerifier } from '@tandem/security';
 import { OutboxModule, OutboxRecord } from '@tandem/messaging';
-import {
-  DatabaseProbe,
-  HealthModule,
-  loggingModule,
-  MetricsModule,
-  MigrationsOnStart,
-  postgresOptions,
-  RedisModule,
-  RedisProbe,
-  shouldMigrateAtStart,
-} from '@tandem/platform';
+import { databaseAppInfrastructure, DatabaseProbe, HealthModule, RedisProbe } from '@tandem/platform';
 import { AdminBootstrap } from './admin-bootstrap.js';
 import { AuthConfig } from './auth.config.js';
 import { AuthController } from './auth.controller.js';
@@ -67,19 +56,8 @@ export class AuthAppModule {
     return {
       module: AuthAppModule,
       imports: [
-        loggingModule('auth', config.LOG_LEVEL),
-        TypeOrmModule.forRoot(
-          postgresOptions({
-            url: config.DATABASE_URL,
-            entities: authEntities,
-            migrations: authMigrations,
-            migrationsTableName: 'auth_migrations',
-          }),
-        ),
-        MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
-        RedisModule.forRoot(config.REDIS_URL, 'auth'),
+        ...databaseAppInfrastructure('auth', config, { entities: authEntities, migrations: authMigrations }),
         OutboxModule.forRoot({ brokerUrl: config.BROKER_URL, name: 'auth' }),
-        MetricsModule,
         HealthModule.forRoot([DatabaseProbe, RedisProbe]),
         AuthModule.register(config),
       ],

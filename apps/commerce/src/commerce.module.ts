@@ -1,18 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxModule, OutboxRecord } from '@tandem/messaging';
 import type { OutboxModuleOptions } from '@tandem/messaging';
 import {
+  databaseAppInfrastructure,
   DatabaseProbe,
   HealthModule,
   IpRateLimitGuard,
-  loggingModule,
-  MetricsModule,
-  MigrationsOnStart,
-  postgresOptions,
-  RedisModule,
   RedisProbe,
   REQUESTS_PER_IP_PER_MINUTE,
 } from '@tandem/platform';
@@ -25,7 +20,6 @@ import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
 import { ProductRecord } from './product.entity.js';
 import { ProductsController } from './products.controller.js';
-import { shouldMigrateAtStart } from '@tandem/platform';
 
 export const commerceEntities = [ProductRecord, OutboxRecord];
 export { commerceMigrations };
@@ -60,17 +54,10 @@ export class CommerceAppModule {
     return {
       module: CommerceAppModule,
       imports: [
-        loggingModule('commerce', config.LOG_LEVEL),
-        TypeOrmModule.forRoot(
-          postgresOptions({
-            url: config.DATABASE_URL,
-            entities: commerceEntities,
-            migrations: commerceMigrations,
-            migrationsTableName: 'commerce_migrations',
-          }),
-        ),
-        MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
-        RedisModule.forRoot(config.REDIS_URL, 'commerce'),
+        ...databaseAppInfrastructure('commerce', config, {
+          entities: commerceEntities,
+          migrations: commerceMigrations,
+        }),
         SecurityModule.forRoot({
           jwksUrl: config.AUTH_JWKS_URL,
           issuer: config.JWT_ISSUER,
@@ -82,7 +69,6 @@ export class CommerceAppModule {
           ...outbox,
           relay: { retentionMs: config.RETENTION_HOURS * 3600_000, ...outbox.relay },
         }),
-        MetricsModule,
         HealthModule.forRoot([DatabaseProbe, RedisProbe]),
         CommerceModule.register(config),
       ],

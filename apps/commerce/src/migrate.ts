@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { migrateCommand } from '@tandem/platform';
+import { migrateCommand, migrationsTable } from '@tandem/platform';
 import { commerceEntities, commerceMigrations } from './commerce.module.js';
 
 await migrateCommand('commerce', {
   entities: commerceEntities,
   migrations: commerceMigrations,
-  migrationsTableName: 'commerce_migrations',
+  migrationsTableName: migrationsTable('commerce'),
 });

@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigError, IsServiceUrl, loadConfig, postgresOptions, runMigrations } from '@tandem/platform';
+import {
+  ConfigError,
+  IsServiceUrl,
+  loadConfig,
+  migrationsTable,
+  postgresOptions,
+  runMigrations,
+} from '@tandem/platform';
 import { commerceEntities, commerceMigrations } from './commerce.module.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 
@@ -17,7 +24,7 @@ try {
       url: config.DATABASE_URL,
       entities: commerceEntities,
       migrations: commerceMigrations,
-      migrationsTableName: 'commerce_migrations',
+      migrationsTableName: migrationsTable('commerce'),
       poolSize: 1,
     }),
   );

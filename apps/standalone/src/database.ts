@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
-import { postgresOptions, runMigrations } from '@tandem/platform';
+import { migrationsTable, postgresOptions, runMigrations } from '@tandem/platform';
 import { authEntities, authMigrations } from '../../auth/src/auth.module.js';
 import { commerceEntities, commerceMigrations } from '../../commerce/src/commerce.module.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
@@ -13,8 +13,8 @@ export const standaloneEntities = [...new Set([...authEntities, ...commerceEntit
  * and the other way round.
  */
 const MIGRATION_SETS = [
-  { entities: authEntities, migrations: authMigrations, migrationsTableName: 'auth_migrations' },
-  { entities: commerceEntities, migrations: commerceMigrations, migrationsTableName: 'commerce_migrations' },
+  { entities: authEntities, migrations: authMigrations, migrationsTableName: migrationsTable('auth') },
+  { entities: commerceEntities, migrations: commerceMigrations, migrationsTableName: migrationsTable('commerce') },
 ];
 
 /**

@@ -10,3 +10,4 @@ export * from './redis.js';
 export * from './migrate-command.js';
 export * from './rate-limit.js';
 export * from './openapi.js';
+export * from './app-infrastructure.js';

@@ -41,6 +41,11 @@ export function writeReport(r, out, jsonPath) {
   writeFileSync(out.md, markdown(r, out, jsonPath));
 }
 
+/** A ratios-table row: latency, CPU and bytes per update of one scenario over another. */
+function ratioRow(label, r) {
+  return [label, spread(r.latencyP50, '×'), spread(r.appCpuPerUpdate, '×'), spread(r.bytesPerUpdate, '×')];
+}
+
 function markdown(r, out, jsonPath) {
   const c = r.config;
   const m = r.machine;
@@ -348,36 +353,11 @@ function markdown(r, out, jsonPath) {
           `${spread(ratio.restOverHybrid.appCpuPerUpdate, '×')}; above idle ${spread(ratio.restOverHybrid.loadCpuPerUpdate, '×')}; with infra ${spread(ratio.restOverHybrid.allCpuPerUpdate, '×')}`,
           spread(ratio.restOverHybrid.bytesPerUpdate, '×'),
         ],
-        [
-          'REST-only ÷ WS-only',
-          spread(ratio.restOverWs.latencyP50, '×'),
-          spread(ratio.restOverWs.appCpuPerUpdate, '×'),
-          spread(ratio.restOverWs.bytesPerUpdate, '×'),
-        ],
-        [
-          'hybrid ÷ WS-only',
-          spread(ratio.hybridOverWs.latencyP50, '×'),
-          spread(ratio.hybridOverWs.appCpuPerUpdate, '×'),
-          spread(ratio.hybridOverWs.bytesPerUpdate, '×'),
-        ],
-        [
-          'hybrid ÷ bare Socket.IO floor',
-          spread(ratio.hybridOverFloorPush.latencyP50, '×'),
-          spread(ratio.hybridOverFloorPush.appCpuPerUpdate, '×'),
-          spread(ratio.hybridOverFloorPush.bytesPerUpdate, '×'),
-        ],
-        [
-          'WS-only ÷ bare Socket.IO floor',
-          spread(ratio.wsOverFloorPush.latencyP50, '×'),
-          spread(ratio.wsOverFloorPush.appCpuPerUpdate, '×'),
-          spread(ratio.wsOverFloorPush.bytesPerUpdate, '×'),
-        ],
-        [
-          'REST-only ÷ bare Express floor',
-          spread(ratio.restOverFloorPoll.latencyP50, '×'),
-          spread(ratio.restOverFloorPoll.appCpuPerUpdate, '×'),
-          spread(ratio.restOverFloorPoll.bytesPerUpdate, '×'),
-        ],
+        ratioRow('REST-only ÷ WS-only', ratio.restOverWs),
+        ratioRow('hybrid ÷ WS-only', ratio.hybridOverWs),
+        ratioRow('hybrid ÷ bare Socket.IO floor', ratio.hybridOverFloorPush),
+        ratioRow('WS-only ÷ bare Socket.IO floor', ratio.wsOverFloorPush),
+        ratioRow('REST-only ÷ bare Express floor', ratio.restOverFloorPoll),
       ],
     ),
   );

@@ -538,7 +538,7 @@ describe('docker/', () => {
 
   it('Dockerfile: pinned multi-stage build, prod deps only, non-root, exec-form node CMD, HEALTHCHECK', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
     expect(dockerfile).not.toMatch(/:latest\b/);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/NODE_ENV=production/);

@@ -16,43 +16,62 @@ export interface ControlEventMap {
   'session.revoked': { userId: string; sid: string };
 }
 
-export type EventType = keyof EventMap;
-export type ControlEventType = keyof ControlEventMap;
-export type AnyEventType = EventType | ControlEventType;
-export type AnyEventMap = EventMap & ControlEventMap;
-
-export const EVENT_TYPES: readonly EventType[] = [
+/** Every event type of the offset-ordered stream, once; `EventType` is derived from it. */
+export const EVENT_TYPES = [
   'order.created',
   'order.status_changed',
   'product.created',
   'product.updated',
   'inventory.changed',
-];
-export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = ['session.revoked'];
+] as const satisfies readonly (keyof EventMap)[];
+export const CONTROL_EVENT_TYPES = ['session.revoked'] as const satisfies readonly (keyof ControlEventMap)[];
 
-/** The envelope, identical on the broker, on Socket.IO and on SSE (contract: Events). */
-export interface EventEnvelope<T extends EventType = EventType> {
-  id: string;
-  type: T;
-  channels: Channel[];
-  /** Strictly increasing along the whole stream (the producer's outbox sequence). */
-  offset: number;
-  occurredAt: string;
-  data: EventMap[T];
-}
+export type EventType = (typeof EVENT_TYPES)[number];
+export type ControlEventType = (typeof CONTROL_EVENT_TYPES)[number];
+export type AnyEventType = EventType | ControlEventType;
+export type AnyEventMap = EventMap & ControlEventMap;
 
-export interface ControlEnvelope<T extends ControlEventType = ControlEventType> {
-  id: string;
-  type: T;
-  channels: Channel[];
-  occurredAt: string;
-  data: ControlEventMap[T];
-}
+// The lists above are exhaustive: a type added to a map but not to its list fails to compile here.
+type Exhaustive<List, Keys> = [Keys] extends [List] ? true : never;
+const _eventTypesExhaustive: Exhaustive<EventType, keyof EventMap> = true;
+const _controlTypesExhaustive: Exhaustive<ControlEventType, keyof ControlEventMap> = true;
+void _eventTypesExhaustive;
+void _controlTypesExhaustive;
+
+/**
+ * The envelope, identical on the broker, on Socket.IO and on SSE (docs/contract.md, Events).
+ * Distributive over `T`: `type` and `data` are linked, so narrowing on `type` narrows `data`, and
+ * a mismatched pair does not compile.
+ */
+export type EventEnvelope<T extends EventType = EventType> = T extends EventType
+  ? {
+      id: string;
+      type: T;
+      channels: Channel[];
+      /** Strictly increasing along the whole stream (the producer's outbox sequence). */
+      offset: number;
+      occurredAt: string;
+      data: EventMap[T];
+    }
+  : never;
+
+/** Control messages (`session.revoked`): no offset, never kept in history. */
+export type ControlEnvelope<T extends ControlEventType = ControlEventType> = T extends ControlEventType
+  ? { id: string; type: T; channels: Channel[]; occurredAt: string; data: ControlEventMap[T] }
+  : never;
 
 export type AnyEnvelope = EventEnvelope | ControlEnvelope;
 
+export function isEventType(type: unknown): type is EventType {
+  return (EVENT_TYPES as readonly unknown[]).includes(type);
+}
+
+export function isControlEventType(type: unknown): type is ControlEventType {
+  return (CONTROL_EVENT_TYPES as readonly unknown[]).includes(type);
+}
+
 export function isControlEvent(envelope: AnyEnvelope): envelope is ControlEnvelope {
-  return (CONTROL_EVENT_TYPES as readonly string[]).includes(envelope.type);
+  return isControlEventType(envelope.type);
 }
 
 /** RabbitMQ topic exchange carrying every event; routing key = event type. */

@@ -1,4 +1,5 @@
 import type { SocketError } from './problem.js';
+import type { EventEnvelope, EventType } from './events.js';
 
 /**
  * Socket.IO payloads and acks of the realtime gateway (contract: Realtime). Shared by the gateway,
@@ -40,13 +41,37 @@ export interface RpcResponse {
 }
 
 /** Server → client events of the gateway besides the event types themselves. */
-export const SESSION_EXPIRED_EVENT = 'session.expired';
+export const SESSION_EXPIRED_EVENT = 'session.expired' as const;
 /**
  * Sent when the gateway could not guarantee delivery for a while (its Redis subscription dropped)
  * and could not replay what was missed from history: the client re-reads these channels over REST
  * and subscribes again with the new `X-Stream-Offset`.
  */
-export const RESYNC_EVENT = 'resync';
+export const RESYNC_EVENT = 'resync' as const;
 export interface ResyncNotice {
   channels: string[];
+}
+
+export interface SessionExpiredNotice {
+  reason: string;
+}
+
+/**
+ * Socket.IO events, typed at both ends (docs/contract.md, Realtime): the gateway is a
+ * `Server<ClientToServerEvents, ServerToClientEvents>` and the SDK a
+ * `Socket<ServerToClientEvents, ClientToServerEvents>`, so a payload or ack that drifts on one
+ * side fails to compile on the other. Stream events are emitted under their `type`.
+ */
+export type ServerToClientEvents = {
+  [T in EventType]: (envelope: EventEnvelope<T>) => void;
+} & {
+  [SESSION_EXPIRED_EVENT]: (notice: SessionExpiredNotice) => void;
+  [RESYNC_EVENT]: (notice: ResyncNotice) => void;
+};
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
+  unsubscribe: (request: UnsubscribeRequest, ack: (answer: OkAck) => void) => void;
+  auth: (request: AuthRequest, ack: (answer: OkAck) => void) => void;
+  rpc: (request: RpcRequest, ack: (answer: RpcResponse | ErrorAck) => void) => void;
 }

@@ -1,0 +1,9 @@
+/**
+ * The auth app's public entry: what another app (standalone) may use. Nothing outside apps/auth
+ * imports any other file of it (enforced by lint).
+ */
+export { AuthAppModule, AuthModule, authEntities, authMigrations } from './auth.module.js';
+export { AuthConfig } from './auth.config.js';
+export { SigningKeys } from './signing-keys.js';
+export { AdminBootstrap } from './admin-bootstrap.js';
+export { PasswordHasher } from './password-hasher.js';

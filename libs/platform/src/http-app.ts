@@ -9,6 +9,7 @@ import type { BaseConfig } from './config.js';
 import { ProblemFilter, sendProblem } from './problem.js';
 import { serveOpenApi } from './openapi.js';
 import { createValidationPipe } from './validation.js';
+import { trustProxyHops } from './client-ip.js';
 
 /** Largest JSON body any route accepts; bigger bodies get 413 problem+json. */
 export const MAX_JSON_BODY = '64kb';
@@ -30,7 +31,7 @@ export function configureHttpApp(app: INestApplication, config: BaseConfig): voi
   express.disable('x-powered-by');
   // ETags are the product's version (contract: Catalog), set by the routes; Express's body hashes are not.
   express.set('etag', false);
-  express.set('trust proxy', config.TRUST_PROXY_HOPS);
+  express.set('trust proxy', trustProxyHops(config.TRUST_PROXY_HOPS));
   express.useBodyParser('json', { limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -11,3 +11,4 @@ export * from './migrate-command.js';
 export * from './rate-limit.js';
 export * from './openapi.js';
 export * from './app-infrastructure.js';
+export * from './client-ip.js';

@@ -1,0 +1,63 @@
+import { createLocalJWKSet, createRemoteJWKSet, customFetch } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
+
+/** Where a verifier finds the public key named by a token's `kid`. */
+export type KeySet = JWTVerifyGetKey;
+
+export interface RemoteJwksOptions {
+  /** Minimum time between two fetches triggered by an unknown `kid` (ms). */
+  cooldownMs?: number;
+  /**
+   * Longest time fetched keys are trusted before a refetch (ms). The JWKS response's
+   * `Cache-Control: max-age` shortens it: auth says how long its key set may be cached.
+   */
+  cacheMaxAgeMs?: number;
+  timeoutMs?: number;
+}
+
+/** Cache lifetime a JWKS response allows, in ms; `undefined` when it names none. */
+export function maxAgeMs(cacheControl: string | null): number | undefined {
+  if (!cacheControl) return undefined;
+  if (/(^|,)\s*(no-store|no-cache)\s*(,|$)/i.test(cacheControl)) return 0;
+  const match = /(^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(,|$)/i.exec(cacheControl);
+  return match ? Number(match[2]) * 1000 : undefined;
+}
+
+/** However short the server's `max-age` (even `no-store`), a verifier does not refetch more often than this. */
+const MIN_CACHE_MS = 1000;
+
+/**
+ * The auth app's key set over HTTP (docs/deploy.md "Signing keys and rotation"). jose fetches,
+ * caches and selects the key; a token naming a `kid` the cache lacks (a rotation) triggers a
+ * refetch at most once per cooldown, so a flood of tokens with random `kid`s cannot turn into a
+ * flood of fetches. On top of jose's fixed lifetime, the set is also refetched once the response's
+ * `max-age` has passed, so a key auth stops publishing is dropped within that time everywhere.
+ */
+export function remoteKeySet(jwksUrl: string, options: RemoteJwksOptions = {}): KeySet {
+  const ceilingMs = options.cacheMaxAgeMs ?? 10 * 60_000;
+  let fetchedAt = -Infinity;
+  let lifetimeMs = ceilingMs;
+  const remote = createRemoteJWKSet(new URL(jwksUrl), {
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    cacheMaxAge: ceilingMs,
+    timeoutDuration: options.timeoutMs ?? 5_000,
+    [customFetch]: async (url: string, init: RequestInit) => {
+      const response = await fetch(url, init);
+      if (response.status === 200) {
+        fetchedAt = Date.now();
+        const allowed = maxAgeMs(response.headers.get('cache-control'));
+        lifetimeMs = allowed === undefined ? ceilingMs : Math.min(ceilingMs, Math.max(MIN_CACHE_MS, allowed));
+      }
+      return response;
+    },
+  });
+  return async (header, token) => {
+    if (Date.now() - fetchedAt >= lifetimeMs) await remote.reload();
+    return remote(header, token);
+  };
+}
+
+/** Keys known in-process (the auth app itself, standalone): no HTTP. */
+export function localKeySet(jwks: JSONWebKeySet): KeySet {
+  return createLocalJWKSet(jwks);
+}

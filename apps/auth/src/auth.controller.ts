@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts';
 import type { Session, User } from '@tandem/contracts';
@@ -8,12 +9,19 @@ import type { Principal } from '@tandem/security';
 import { AuthService } from './auth.service.js';
 import { SigningKeys } from './signing-keys.js';
 
+/**
+ * How long verifiers may cache the JWKS (its `Cache-Control: max-age`, seconds): the longest a key
+ * dropped from JWT_PUBLIC_KEY keeps verifying (docs/deploy.md "Signing keys and rotation").
+ */
+export const JWKS_MAX_AGE_SECONDS = Symbol('JWKS_MAX_AGE_SECONDS');
+
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly keys: SigningKeys,
+    @Inject(JWKS_MAX_AGE_SECONDS) private readonly jwksMaxAge: number,
   ) {}
 
   @Post('register')
@@ -46,8 +54,8 @@ export class AuthController {
   }
 
   @Get('jwks')
-  @Header('Cache-Control', 'public, max-age=300')
-  jwks(): JSONWebKeySet {
+  jwks(@Res({ passthrough: true }) res: Response): JSONWebKeySet {
+    res.setHeader('Cache-Control', `public, max-age=${this.jwksMaxAge}`);
     return this.keys.jwks;
   }
 }

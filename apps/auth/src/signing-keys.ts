@@ -12,7 +12,7 @@ export interface SigningKey {
 }
 
 /** The algorithm a key signs with (docs/contract.md "Auth": ES256 or RS256, nothing weaker). */
-export function algorithmOf(key: KeyObject): AccessTokenAlgorithm {
+function algorithmOf(key: KeyObject): AccessTokenAlgorithm {
   if (key.asymmetricKeyType === 'ec') {
     if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
       throw new Error('JWT keys on EC must use the P-256 curve');

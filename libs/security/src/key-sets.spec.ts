@@ -1,6 +1,6 @@
-import { maxAgeMs } from './key-sets.js';
+import { cacheControlMaxAgeMs } from './key-sets.js';
 
-describe('maxAgeMs (the cache lifetime a JWKS response allows)', () => {
+describe('cacheControlMaxAgeMs (the cache lifetime a JWKS response allows)', () => {
   it.each([
     ['public, max-age=300', 300_000],
     ['max-age=1', 1000],
@@ -9,10 +9,10 @@ describe('maxAgeMs (the cache lifetime a JWKS response allows)', () => {
     ['no-store', 0],
     ['public, no-cache', 0],
   ])('%s → %p ms', (header, expected) => {
-    expect(maxAgeMs(header)).toBe(expected);
+    expect(cacheControlMaxAgeMs(header)).toBe(expected);
   });
 
   it.each([[null], [''], ['public'], ['s-maxage=30'], ['max-age=soon']])('%p names no lifetime', (header) => {
-    expect(maxAgeMs(header)).toBeUndefined();
+    expect(cacheControlMaxAgeMs(header)).toBeUndefined();
   });
 });

@@ -16,7 +16,7 @@ export interface RemoteJwksOptions {
 }
 
 /** Cache lifetime a JWKS response allows, in ms; `undefined` when it names none. */
-export function maxAgeMs(cacheControl: string | null): number | undefined {
+export function cacheControlMaxAgeMs(cacheControl: string | null): number | undefined {
   if (!cacheControl) return undefined;
   if (/(^|,)\s*(no-store|no-cache)\s*(,|$)/i.test(cacheControl)) return 0;
   const match = /(^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(,|$)/i.exec(cacheControl);
@@ -45,7 +45,7 @@ export function remoteKeySet(jwksUrl: string, options: RemoteJwksOptions = {}): 
       const response = await fetch(url, init);
       if (response.status === 200) {
         fetchedAt = Date.now();
-        const allowed = maxAgeMs(response.headers.get('cache-control'));
+        const allowed = cacheControlMaxAgeMs(response.headers.get('cache-control'));
         lifetimeMs = allowed === undefined ? ceilingMs : Math.min(ceilingMs, Math.max(MIN_CACHE_MS, allowed));
       }
       return response;

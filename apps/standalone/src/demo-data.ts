@@ -26,7 +26,8 @@ function randomPassword(): string {
 }
 
 /**
- * The ADMIN_* rules of docs/contract.md "Configuration" for standalone, the demo catalog and a demo customer. Idempotent:
+ * The ADMIN_* rules of docs/contract.md "Configuration" for standalone, the demo catalog and a
+ * demo customer. Accounts are created through auth's own AuthService.ensureAccount. Idempotent:
  * existing accounts are left alone (their passwords were printed when they were created).
  */
 export async function ensureDemoData(

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Ip, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { JSONWebKeySet } from 'jose';
@@ -13,7 +13,9 @@ import { SigningKeys } from './signing-keys.js';
  * How long verifiers may cache the JWKS (its `Cache-Control: max-age`, seconds): the longest a key
  * dropped from JWT_PUBLIC_KEY keeps verifying (docs/deploy.md "Signing keys and rotation").
  */
-export const JWKS_MAX_AGE_SECONDS = Symbol('JWKS_MAX_AGE_SECONDS');
+export class JwksCaching {
+  constructor(readonly maxAgeSeconds = 300) {}
+}
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
@@ -21,7 +23,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly keys: SigningKeys,
-    @Inject(JWKS_MAX_AGE_SECONDS) private readonly jwksMaxAge: number,
+    private readonly jwksCaching: JwksCaching,
   ) {}
 
   @Post('register')
@@ -55,7 +57,7 @@ export class AuthController {
 
   @Get('jwks')
   jwks(@Res({ passthrough: true }) res: Response): JSONWebKeySet {
-    res.setHeader('Cache-Control', `public, max-age=${this.jwksMaxAge}`);
+    res.setHeader('Cache-Control', `public, max-age=${this.jwksCaching.maxAgeSeconds}`);
     return this.keys.jwks;
   }
 }

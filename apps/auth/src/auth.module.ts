@@ -6,7 +6,7 @@ import { OutboxModule, OutboxRecord } from '@tandem/messaging';
 import { databaseAppInfrastructure, DatabaseProbe, HealthModule, RedisProbe } from '@tandem/platform';
 import { AdminBootstrap } from './admin-bootstrap.js';
 import { AuthConfig } from './auth.config.js';
-import { AuthController, JWKS_MAX_AGE_SECONDS } from './auth.controller.js';
+import { AuthController, JwksCaching } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginLimiter } from './login-limiter.js';
 import { authMigrations } from './migrations/index.js';
@@ -42,7 +42,7 @@ export class AuthModule {
       providers: [
         { provide: AuthConfig, useValue: config },
         { provide: SigningKeys, useFactory: signingKeys },
-        { provide: JWKS_MAX_AGE_SECONDS, useValue: options.jwksMaxAgeSeconds ?? 300 },
+        { provide: JwksCaching, useValue: new JwksCaching(options.jwksMaxAgeSeconds) },
         {
           // Auth verifies its own tokens in-process: no JWKS round trip.
           provide: AccessTokenVerifier,

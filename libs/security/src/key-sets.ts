@@ -30,29 +30,35 @@ const MIN_CACHE_MS = 1000;
  * The auth app's key set over HTTP (docs/deploy.md "Signing keys and rotation"). jose fetches,
  * caches and selects the key; a token naming a `kid` the cache lacks (a rotation) triggers a
  * refetch at most once per cooldown, so a flood of tokens with random `kid`s cannot turn into a
- * flood of fetches. On top of jose's fixed lifetime, the set is also refetched once the response's
- * `max-age` has passed, so a key auth stops publishing is dropped within that time everywhere.
+ * flood of fetches. On top of that, the set is refetched once the response's `max-age` has passed,
+ * so a key auth stops publishing is dropped within that time everywhere. If auth does not answer
+ * that refetch (a restart), the keys held stay trusted up to `cacheMaxAgeMs` after the last
+ * successful fetch, and the refetch is retried once per cooldown.
  */
 export function remoteKeySet(jwksUrl: string, options: RemoteJwksOptions = {}): KeySet {
   const ceilingMs = options.cacheMaxAgeMs ?? 10 * 60_000;
-  let fetchedAt = -Infinity;
-  let lifetimeMs = ceilingMs;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  /** When the held set has outlived the max-age of the response it came from. */
+  let refreshAt = -Infinity;
   const remote = createRemoteJWKSet(new URL(jwksUrl), {
-    cooldownDuration: options.cooldownMs ?? 30_000,
+    cooldownDuration: cooldownMs,
     cacheMaxAge: ceilingMs,
     timeoutDuration: options.timeoutMs ?? 5_000,
     [customFetch]: async (url: string, init: RequestInit) => {
       const response = await fetch(url, init);
       if (response.status === 200) {
-        fetchedAt = Date.now();
         const allowed = cacheControlMaxAgeMs(response.headers.get('cache-control'));
-        lifetimeMs = allowed === undefined ? ceilingMs : Math.min(ceilingMs, Math.max(MIN_CACHE_MS, allowed));
+        refreshAt = Date.now() + (allowed === undefined ? ceilingMs : Math.max(MIN_CACHE_MS, allowed));
       }
       return response;
     },
   });
   return async (header, token) => {
-    if (Date.now() - fetchedAt >= lifetimeMs) await remote.reload();
+    // jose refetches by itself when it holds no set or its own lifetime (the ceiling) has passed.
+    if (remote.fresh && Date.now() >= refreshAt) {
+      refreshAt = Date.now() + cooldownMs;
+      await remote.reload().catch(() => undefined);
+    }
     return remote(header, token);
   };
 }

@@ -45,6 +45,7 @@ function sign(key: Key, claims: Record<string, unknown> = {}, header: Record<str
 class JwksServer {
   keys: JWK[] = [];
   cacheControl?: string;
+  status = 200;
   fetches = 0;
   private server!: Server;
   url = '';
@@ -52,6 +53,7 @@ class JwksServer {
   async start(): Promise<void> {
     this.server = createServer((_req, res) => {
       this.fetches += 1;
+      res.statusCode = this.status;
       res.setHeader('content-type', 'application/json');
       if (this.cacheControl) res.setHeader('cache-control', this.cacheControl);
       res.end(JSON.stringify({ keys: this.keys }));
@@ -148,6 +150,30 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
     await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(verifier.verify(await sign(next))).resolves.toEqual(expect.objectContaining({ sub: 'u1' }));
     expect(jwks.fetches).toBe(2);
+  });
+
+  it('keeps the keys it holds when a max-age refetch fails (auth restarting), retrying once per cooldown', async () => {
+    const key = await newKey();
+    jwks.keys = [key.jwk];
+    jwks.cacheControl = 'max-age=1';
+    const verifier = AccessTokenVerifier.remote(jwks.url, OPTIONS, { cooldownMs: 60_000, cacheMaxAgeMs: 600_000 });
+    await verifier.verify(await sign(key));
+    jwks.status = 503;
+    await sleep(1100);
+    for (let i = 0; i < 3; i += 1) {
+      await expect(verifier.verify(await sign(key))).resolves.toEqual(expect.objectContaining({ sub: 'u1' }));
+    }
+    expect(jwks.fetches).toBe(2);
+  });
+
+  it('fails closed once its keys are older than cacheMaxAgeMs and auth does not answer', async () => {
+    const key = await newKey();
+    jwks.keys = [key.jwk];
+    const verifier = AccessTokenVerifier.remote(jwks.url, OPTIONS, { cooldownMs: 0, cacheMaxAgeMs: 1 });
+    await verifier.verify(await sign(key));
+    jwks.status = 503;
+    await sleep(10);
+    await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
   it('fails closed when the JWKS endpoint is unreachable', async () => {

@@ -3,12 +3,9 @@ import type { DynamicModule } from '@nestjs/common';
 import { AccessTokenGuard } from './auth.guard.js';
 import { AccessTokenVerifier } from './token-verifier.js';
 import type { VerifierOptions } from './token-verifier.js';
-import type { RemoteJwksOptions } from './key-sets.js';
 
 export interface JwksSecurityOptions extends VerifierOptions {
   jwksUrl: string;
-  /** How the fetched key set is cached (defaults: see remoteKeySet). */
-  jwks?: RemoteJwksOptions;
 }
 
 /**
@@ -22,10 +19,7 @@ export class SecurityModule {
     const verifier =
       options instanceof AccessTokenVerifier
         ? { provide: AccessTokenVerifier, useValue: options }
-        : {
-            provide: AccessTokenVerifier,
-            useFactory: () => AccessTokenVerifier.remote(options.jwksUrl, options, options.jwks),
-          };
+        : { provide: AccessTokenVerifier, useFactory: () => AccessTokenVerifier.remote(options.jwksUrl, options) };
     return {
       module: SecurityModule,
       providers: [verifier, AccessTokenGuard],

@@ -8,8 +8,9 @@ export interface RemoteJwksOptions {
   /** Minimum time between two fetches triggered by an unknown `kid` (ms). */
   cooldownMs?: number;
   /**
-   * Longest time fetched keys are trusted before a refetch (ms). The JWKS response's
-   * `Cache-Control: max-age` shortens it: auth says how long its key set may be cached.
+   * Longest time keys are trusted after the last successful fetch (ms). The JWKS response's
+   * `Cache-Control: max-age` makes the verifier refetch sooner: auth says how long its set may be
+   * cached.
    */
   cacheMaxAgeMs?: number;
   timeoutMs?: number;

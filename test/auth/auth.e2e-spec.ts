@@ -1,7 +1,8 @@
 import { createPublicKey, createPrivateKey, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
-import { SignJWT, UnsecuredJWT, importPKCS8 } from 'jose';
+import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT, importPKCS8 } from 'jose';
+import { AuthService } from '../../apps/auth/src/index.js';
 import { ADMIN, startAuth } from '../support/auth.js';
 import type { AuthFixture } from '../support/auth.js';
 import { expectProblem, fields, login, register, uniqueEmail } from '../support/http.js';
@@ -148,7 +149,7 @@ describe('auth app against real PostgreSQL', () => {
         [session.user.id],
       );
       expect(rows).toHaveLength(1);
-      const sid = JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+      const { sid } = decodeJwt(session.accessToken);
       expect(rows[0].data).toEqual({ userId: session.user.id, sid });
     });
 
@@ -180,14 +181,13 @@ describe('auth app against real PostgreSQL', () => {
         expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) }),
       );
       expect(key.d).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('public, max-age=300');
     });
 
     it('issues tokens with the contract claims, typ at+jwt and a lifetime of minutes', async () => {
       const session = await register(auth.url);
-      const [header, payload] = session.accessToken
-        .split('.')
-        .slice(0, 2)
-        .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      const header = decodeProtectedHeader(session.accessToken);
+      const payload = decodeJwt(session.accessToken);
       expect(header).toEqual(expect.objectContaining({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) }));
       expect(payload).toEqual(
         expect.objectContaining({
@@ -199,7 +199,27 @@ describe('auth app against real PostgreSQL', () => {
           jti: expect.any(String),
         }),
       );
-      expect(payload.exp - payload.iat).toBe(900);
+      expect(payload.exp! - payload.iat!).toBe(900);
+    });
+  });
+
+  describe('AuthService.ensureAccount (the admin and standalone demo accounts)', () => {
+    const ensure = (account: { email: string; password: string }) =>
+      auth.app.get(AuthService).ensureAccount({ ...account, name: 'Demo', roles: ['customer'] });
+
+    it('creates the account once; later calls leave it and its password untouched', async () => {
+      const email = uniqueEmail('ensure');
+      await expect(ensure({ email: email.toUpperCase(), password: 'first-password' })).resolves.toBe(true);
+      await expect(ensure({ email, password: 'second-password' })).resolves.toBe(false);
+      const session = await login(auth.url, email, 'first-password');
+      expect(session.user).toEqual({ id: expect.any(String), email, name: 'Demo', roles: ['customer'] });
+      await expect(login(auth.url, email, 'second-password')).rejects.toThrow('401');
+    });
+
+    it('is safe when several starts race for the same account', async () => {
+      const email = uniqueEmail('race');
+      const created = await Promise.all([1, 2, 3].map(() => ensure({ email, password: 'password-1234' })));
+      expect(created.filter(Boolean)).toHaveLength(1);
     });
   });
 
@@ -208,7 +228,7 @@ describe('auth app against real PostgreSQL', () => {
     let claims: Record<string, unknown>;
     beforeAll(async () => {
       victim = await register(auth.url);
-      claims = JSON.parse(Buffer.from(victim.accessToken.split('.')[1]!, 'base64url').toString());
+      claims = decodeJwt(victim.accessToken);
     });
 
     const me = (token: string) => http().get(`${AUTH}/me`).set('Authorization', `Bearer ${token}`);
@@ -218,7 +238,7 @@ describe('auth app against real PostgreSQL', () => {
         .setProtectedHeader({
           alg: 'ES256',
           typ: 'at+jwt',
-          kid: JSON.parse(Buffer.from(victim.accessToken.split('.')[0]!, 'base64url').toString()).kid,
+          kid: decodeProtectedHeader(victim.accessToken).kid!,
         })
         .setIssuer(iss)
         .setAudience(aud)

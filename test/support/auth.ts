@@ -1,23 +1,32 @@
-import { AuthAppModule } from '../../apps/auth/src/auth.module.js';
-import { AuthConfig } from '../../apps/auth/src/auth.config.js';
+import { AuthAppModule, AuthConfig } from '../../apps/auth/src/index.js';
+import type { AuthOptions } from '../../apps/auth/src/index.js';
 import { createTestDatabase } from './database.js';
 import type { TestDatabase } from './database.js';
 import { generateSigningKeys } from './keys.js';
+import type { SigningKeyPair } from './keys.js';
 import { startApp } from './apps.js';
 import { TEST_BROKER_URL } from './broker.js';
 import type { RunningApp } from './apps.js';
 
 export interface AuthFixture extends RunningApp<AuthConfig> {
   db: TestDatabase;
-  keys: { privateKey: string; publicKey: string };
+  keys: SigningKeyPair;
 }
 
 export const ADMIN = { email: 'admin@example.test', password: 'correct horse battery staple' };
 
-export async function startAuth(env: Record<string, string> = {}): Promise<AuthFixture> {
-  const db = await createTestDatabase('auth');
-  const keys = generateSigningKeys();
-  const running = await startApp('auth', AuthConfig, AuthAppModule.forRoot, {
+export interface AuthStart extends AuthOptions {
+  /** Signing key (default: a fresh ES256 pair). */
+  keys?: SigningKeyPair;
+  /** An existing database (a restart of the same auth); it is then left in place on close. */
+  db?: TestDatabase;
+}
+
+/** Auth on a fresh database (or `start.db`), signing with a throwaway key (or `start.keys`). */
+export async function startAuth(env: Record<string, string> = {}, start: AuthStart = {}): Promise<AuthFixture> {
+  const { keys = generateSigningKeys(), db: existing, ...options } = start;
+  const db = existing ?? (await createTestDatabase('auth'));
+  const running = await startApp('auth', AuthConfig, (config) => AuthAppModule.forRoot(config, options), {
     DATABASE_URL: db.url,
     JWT_PRIVATE_KEY: keys.privateKey,
     ADMIN_EMAIL: ADMIN.email,
@@ -32,7 +41,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthF
     keys,
     close: async () => {
       await running.close();
-      await db.drop();
+      if (!existing) await db.drop();
     },
   };
 }

@@ -1,9 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 
-/** A throwaway ES256 key pair, generated per test run (no key is ever committed). */
-export function generateSigningKeys(type: 'ec' | 'rsa' = 'ec'): { privateKey: string; publicKey: string } {
-  const options = type === 'ec' ? ({ namedCurve: 'P-256' } as const) : ({ modulusLength: 2048 } as const);
-  const { privateKey, publicKey } = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
+export interface SigningKeyPair {
+  /** PKCS#8 PEM, as JWT_PRIVATE_KEY takes it. */
+  privateKey: string;
+  /** SPKI PEM, as JWT_PUBLIC_KEY takes it. */
+  publicKey: string;
+}
+
+/** A throwaway key pair (ES256 on P-256, or RS256 on RSA 2048), generated per test run (no key is ever committed). */
+export function generateSigningKeys(type: 'ec' | 'rsa' = 'ec'): SigningKeyPair {
+  const { privateKey, publicKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),

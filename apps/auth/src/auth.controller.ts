@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts';
 import type { Session, User } from '@tandem/contracts';
@@ -8,12 +9,21 @@ import type { Principal } from '@tandem/security';
 import { AuthService } from './auth.service.js';
 import { SigningKeys } from './signing-keys.js';
 
+/**
+ * How long verifiers may cache the JWKS (its `Cache-Control: max-age`, seconds): the longest a key
+ * dropped from JWT_PUBLIC_KEY keeps verifying (docs/deploy.md "Signing keys and rotation").
+ */
+export class JwksCaching {
+  constructor(readonly maxAgeSeconds = 300) {}
+}
+
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly keys: SigningKeys,
+    private readonly jwksCaching: JwksCaching,
   ) {}
 
   @Post('register')
@@ -46,8 +56,8 @@ export class AuthController {
   }
 
   @Get('jwks')
-  @Header('Cache-Control', 'public, max-age=300')
-  jwks(): JSONWebKeySet {
+  jwks(@Res({ passthrough: true }) res: Response): JSONWebKeySet {
+    res.setHeader('Cache-Control', `public, max-age=${this.jwksCaching.maxAgeSeconds}`);
     return this.keys.jwks;
   }
 }

@@ -19,6 +19,14 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** An account that start-up code (ADMIN_EMAIL, standalone's demo data) makes sure exists. */
+export interface AccountSpec {
+  email: string;
+  password: string;
+  name: string;
+  roles: Role[];
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string })?.code === '23505';
 }
@@ -51,6 +59,20 @@ export class AuthService {
       if (isUniqueViolation(error)) throw Problems.conflict('email-taken', 'An account with this email already exists');
       throw error;
     }
+  }
+
+  /**
+   * Creates the account unless one with this email exists (idempotent, safe from concurrent
+   * starts). Returns true when this call created it; an existing account, its password and roles
+   * are left untouched.
+   */
+  async ensureAccount(account: AccountSpec): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO users (email, name, password_hash, roles) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [normalizeEmail(account.email), account.name, await this.hasher.hash(account.password), account.roles],
+    );
+    return rows.length > 0;
   }
 
   /** Unknown email and wrong password take the same time and give the same answer. */

@@ -5,8 +5,8 @@ import { consumeOrThrow, createLimiter, Problems, REDIS, retryAfterSeconds } fro
 import { AuthConfig } from './auth.config.js';
 
 /**
- * Brute-force protection (contract: "Repeated failed logins for one account or one IP are slowed
- * down or refused"). Only failures count; a success clears the account's counter. Redis counters
+ * Brute-force protection (docs/contract.md "Auth": repeated failed logins for one account or one IP
+ * are slowed down or refused). Only failures count; a success clears the account's counter. Redis counters
  * are shared by every auth replica; in memory they are per process (one replica).
  */
 @Injectable()

@@ -34,6 +34,8 @@ export class PasswordHasher {
     const [scheme, n, r, p, salt, key] = stored.split('$');
     if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
     const expected = Buffer.from(key, 'base64url');
+    // An empty key (a damaged row) would compare equal to an empty derivation.
+    if (expected.length < KEY_LENGTH) return false;
     const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, {
       N: Number(n),
       r: Number(r),

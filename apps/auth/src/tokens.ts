@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
+import { JwtService } from '@nestjs/jwt';
+import type { JwtModuleOptions } from '@nestjs/jwt';
 import type { Role } from '@tandem/contracts';
 import { ACCESS_TOKEN_TYPE } from '@tandem/security';
 import { AuthConfig } from './auth.config.js';
-import { SigningKeys } from './signing-keys.js';
+import type { SigningKeys } from './signing-keys.js';
 
 export const REFRESH_TOKEN_BYTES = 32;
 
@@ -12,11 +13,33 @@ export function hashRefreshToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-/** Issues access tokens (signed JWTs) and refresh tokens (opaque random strings). */
+type TokenSettings = Pick<AuthConfig, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'ACCESS_TOKEN_TTL'>;
+
+/**
+ * How JwtModule signs access tokens (docs/contract.md "Auth"): the current key, its `kid`,
+ * `typ: at+jwt` (RFC 9068), `iss`, `aud` and a lifetime of minutes; `sub`, `jti`, `sid` and
+ * `roles` are added per token.
+ */
+export function accessTokenSigning(keys: SigningKeys, settings: TokenSettings): JwtModuleOptions {
+  const { kid, alg, privateKey } = keys.current;
+  return {
+    privateKey,
+    signOptions: {
+      algorithm: alg,
+      keyid: kid,
+      header: { alg, typ: ACCESS_TOKEN_TYPE },
+      issuer: settings.JWT_ISSUER,
+      audience: settings.JWT_AUDIENCE,
+      expiresIn: settings.ACCESS_TOKEN_TTL,
+    },
+  };
+}
+
+/** Issues access tokens (JWTs signed through @nestjs/jwt) and refresh tokens (opaque random strings). */
 @Injectable()
 export class TokenIssuer {
   constructor(
-    private readonly keys: SigningKeys,
+    private readonly jwt: JwtService,
     @Inject(AuthConfig) private readonly config: AuthConfig,
   ) {}
 
@@ -24,18 +47,8 @@ export class TokenIssuer {
     return this.config.ACCESS_TOKEN_TTL;
   }
 
-  async accessToken(userId: string, sid: string, roles: Role[]): Promise<string> {
-    const { kid, alg, privateKey } = this.keys.current;
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sid, roles })
-      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
-      .setSubject(userId)
-      .setIssuer(this.config.JWT_ISSUER)
-      .setAudience(this.config.JWT_AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.config.ACCESS_TOKEN_TTL)
-      .setJti(randomUUID())
-      .sign(privateKey);
+  accessToken(userId: string, sid: string, roles: Role[]): Promise<string> {
+    return this.jwt.signAsync({ sid, roles }, { subject: userId, jwtid: randomUUID() });
   }
 
   /** A refresh token is 256 random bits; only its hash is stored, so a database leak yields nothing usable. */

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AdminBootstrap } from '../../auth/src/admin-bootstrap.js';
-import { PasswordHasher } from '../../auth/src/password-hasher.js';
+import { AuthService } from '../../auth/src/index.js';
 import { seedDemoCatalog } from '../../commerce/src/demo-catalog.js';
 import type { StandaloneSettings } from './standalone.config.js';
 
@@ -27,7 +26,8 @@ function randomPassword(): string {
 }
 
 /**
- * The contract's ADMIN_* rules for standalone, the demo catalog and a demo customer. Idempotent:
+ * The ADMIN_* rules of docs/contract.md "Configuration" for standalone, the demo catalog and a
+ * demo customer. Accounts are created through auth's own AuthService.ensureAccount. Idempotent:
  * existing accounts are left alone (their passwords were printed when they were created).
  */
 export async function ensureDemoData(
@@ -35,6 +35,7 @@ export async function ensureDemoData(
   settings: StandaloneSettings,
 ): Promise<DemoDataReport> {
   const dataSource = app.get(DataSource);
+  const auth = app.get(AuthService, { strict: false });
   const accounts: Account[] = [];
   const { ADMIN_EMAIL, ADMIN_PASSWORD } = settings.auth;
   if (ADMIN_EMAIL && ADMIN_PASSWORD) {
@@ -42,7 +43,7 @@ export async function ensureDemoData(
     accounts.push({ role: 'admin', email: ADMIN_EMAIL.toLowerCase(), note: 'password from ADMIN_PASSWORD' });
   } else {
     const password = randomPassword();
-    const created = await app.get(AdminBootstrap, { strict: false }).ensureAdmin(DEFAULT_ADMIN_EMAIL, password);
+    const created = await auth.ensureAccount({ email: DEFAULT_ADMIN_EMAIL, password, name: 'Admin', roles: ['admin'] });
     accounts.push(
       created
         ? { role: 'admin', email: DEFAULT_ADMIN_EMAIL, password }
@@ -56,14 +57,14 @@ export async function ensureDemoData(
   let productsSeeded = 0;
   if (settings.standalone.TANDEM_DEMO_DATA) {
     const password = randomPassword();
-    const hash = await app.get(PasswordHasher, { strict: false }).hash(password);
-    const rows: unknown[] = await dataSource.query(
-      `INSERT INTO users (email, name, password_hash, roles) VALUES ($1, 'Demo Customer', $2, $3)
-       ON CONFLICT (email) DO NOTHING RETURNING id`,
-      [DEMO_CUSTOMER_EMAIL, hash, ['customer']],
-    );
+    const created = await auth.ensureAccount({
+      email: DEMO_CUSTOMER_EMAIL,
+      password,
+      name: 'Demo Customer',
+      roles: ['customer'],
+    });
     accounts.push(
-      rows.length > 0
+      created
         ? { role: 'customer', email: DEMO_CUSTOMER_EMAIL, password }
         : {
             role: 'customer',

@@ -3,9 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The JWT signing key of a standalone instance (contract: JWT_PRIVATE_KEY absent → standalone
- * generates a key pair). Kept in the data directory (gitignored: `.data/`) so that sessions survive
- * a restart; generated at first start, readable only by its owner, never committed.
+ * The JWT signing key of a standalone instance (docs/contract.md "Configuration": JWT_PRIVATE_KEY
+ * absent → standalone generates a key pair). Kept in the data directory (gitignored: `.data/`) so
+ * that sessions survive a restart; generated at first start, readable only by its owner, never
+ * committed.
  */
 export function loadOrCreateSigningKey(dataDir: string): { pem: string; created: boolean } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -17,9 +17,8 @@ import { principalFrom } from './principal.js';
 import type { Principal } from './principal.js';
 
 const ROLES_KEY = 'tandem:roles';
-const OPTIONAL_KEY = 'tandem:auth-optional';
 
-export type AuthenticatedRequest = Request & { principal?: Principal };
+type AuthenticatedRequest = Request & { principal?: Principal };
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -40,13 +39,7 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    const header = req.headers.authorization;
-    if (!header && optional) return true;
-    const token = bearerToken(header);
+    const token = bearerToken(req.headers.authorization);
     if (!token) throw Problems.unauthorized();
     try {
       req.principal = principalFrom(await this.verifier.verify(token));
@@ -71,11 +64,7 @@ export class AccessTokenGuard implements CanActivate {
 export const Authenticated = (...roles: Role[]) =>
   applyDecorators(SetMetadata(ROLES_KEY, roles), UseGuards(AccessTokenGuard), ApiBearerAuth());
 
-/** Anyone may call; a bearer token, when sent, must be valid and identifies the caller. */
-export const OptionallyAuthenticated = () =>
-  applyDecorators(SetMetadata(OPTIONAL_KEY, true), UseGuards(AccessTokenGuard), ApiBearerAuth());
-
-/** The verified caller (`undefined` on optionally authenticated routes called anonymously). */
+/** The verified caller of an `@Authenticated()` route. */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<AuthenticatedRequest>().principal,
+  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<AuthenticatedRequest>().principal!,
 );

@@ -1,12 +1,19 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
+import { KeyObject } from 'node:crypto';
+import { JsonWebTokenError, JwtService, TokenExpiredError } from '@nestjs/jwt';
+import { decodeProtectedHeader, errors } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { ROLES } from '@tandem/contracts';
 import type { AccessClaims, Role } from '@tandem/contracts';
+import { localKeySet, remoteKeySet } from './key-sets.js';
+import type { KeySet, RemoteJwksOptions } from './key-sets.js';
 
 /** The only signing algorithms Tandem issues; anything else (`none`, HS256…) is refused. */
-export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'RS256'];
+export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'RS256'] as const;
+export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
 /** RFC 9068 media type of access tokens: a refresh token or an ID token never carries it. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** Longer input is refused before it is parsed. */
+const MAX_TOKEN_LENGTH = 4096;
 
 export class InvalidTokenError extends Error {
   constructor(
@@ -25,67 +32,98 @@ export interface VerifierOptions {
   clockTolerance?: number;
 }
 
-export interface RemoteJwksOptions {
-  /** Minimum time between two fetches triggered by an unknown `kid` (ms). */
-  cooldownMs?: number;
-  /** How long fetched keys are trusted before a refetch (ms). */
-  cacheMaxAgeMs?: number;
-  timeoutMs?: number;
+/** `at+jwt` or its full media type `application/at+jwt`, in any case (RFC 8725 §3.11). */
+function isAccessTokenType(typ: unknown): boolean {
+  return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === ACCESS_TOKEN_TYPE;
+}
+
+function isAlgorithm(alg: unknown): alg is AccessTokenAlgorithm {
+  return ACCESS_TOKEN_ALGORITHMS.includes(alg as AccessTokenAlgorithm);
+}
+
+/** The claims docs/contract.md "Auth" lists, with the types Tandem relies on. */
+function accessClaims(payload: unknown): AccessClaims {
+  const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+  for (const name of ['sub', 'sid', 'jti'] as const) {
+    if (typeof claims[name] !== 'string' || claims[name] === '')
+      throw new InvalidTokenError(`${name} claim is malformed`);
+  }
+  for (const name of ['exp', 'iat'] as const) {
+    if (typeof claims[name] !== 'number') throw new InvalidTokenError(`${name} claim is missing`);
+  }
+  const roles = claims['roles'];
+  if (!Array.isArray(roles) || !roles.every((role) => ROLES.includes(role as Role))) {
+    throw new InvalidTokenError('roles claim is malformed');
+  }
+  return claims as unknown as AccessClaims;
 }
 
 /**
- * Verifies access tokens issued by the auth app: algorithm pinned, `typ`, `iss`, `aud` and `exp`
- * checked, required claims present. Usable by the HTTP guard and by a Socket.IO handshake alike.
+ * Verifies access tokens issued by the auth app (docs/contract.md "Auth"): algorithm pinned, `typ`
+ * at+jwt, `iss`, `aud` and `exp` checked, required claims present. @nestjs/jwt checks signature and
+ * claims; its key provider resolves the token's `kid` against the key set. Usable by the HTTP guard
+ * and by the gateway's handshake alike.
  */
 export class AccessTokenVerifier {
-  constructor(
-    private readonly keys: JWTVerifyGetKey,
-    private readonly options: VerifierOptions,
-  ) {}
+  private readonly jwt: JwtService;
 
-  /**
-   * Keys from the auth app's JWKS endpoint. jose caches them and refetches when a token names a
-   * `kid` it has not seen (key rotation), at most once per cooldown, so a flood of tokens with
-   * random `kid`s cannot turn into a flood of fetches.
-   */
-  static remote(jwksUrl: string, options: VerifierOptions, remote: RemoteJwksOptions = {}): AccessTokenVerifier {
-    const keys = createRemoteJWKSet(new URL(jwksUrl), {
-      cooldownDuration: remote.cooldownMs ?? 30_000,
-      cacheMaxAge: remote.cacheMaxAgeMs ?? 10 * 60_000,
-      timeoutDuration: remote.timeoutMs ?? 5_000,
+  constructor(
+    private readonly keys: KeySet,
+    options: VerifierOptions,
+  ) {
+    this.jwt = new JwtService({
+      secretOrKeyProvider: (_request, token) => this.keyFor(token as string),
+      verifyOptions: {
+        algorithms: [...ACCESS_TOKEN_ALGORITHMS],
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: options.clockTolerance ?? 5,
+      },
     });
-    return new AccessTokenVerifier(keys, options);
+  }
+
+  /** Keys from the auth app's JWKS endpoint (fetched and cached: see remoteKeySet). */
+  static remote(jwksUrl: string, options: VerifierOptions, remote: RemoteJwksOptions = {}): AccessTokenVerifier {
+    return new AccessTokenVerifier(remoteKeySet(jwksUrl, remote), options);
   }
 
   /** Keys known in-process (the auth app itself, standalone mode). */
   static local(jwks: JSONWebKeySet, options: VerifierOptions): AccessTokenVerifier {
-    return new AccessTokenVerifier(createLocalJWKSet(jwks), options);
+    return new AccessTokenVerifier(localKeySet(jwks), options);
   }
 
   async verify(token: string): Promise<AccessClaims> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new InvalidTokenError('malformed token');
     }
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
-        algorithms: ACCESS_TOKEN_ALGORITHMS,
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['sub', 'sid', 'jti', 'exp', 'iat'],
-        clockTolerance: this.options.clockTolerance ?? 5,
-      });
-      const roles = payload['roles'];
-      if (!Array.isArray(roles) || !roles.every((role) => ROLES.includes(role as Role))) {
-        throw new InvalidTokenError('roles claim is malformed');
-      }
-      if (typeof payload['sid'] !== 'string') throw new InvalidTokenError('sid claim is malformed');
-      return payload as unknown as AccessClaims;
+      return accessClaims(await this.jwt.verifyAsync<object>(token));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
-      if (error instanceof errors.JWTExpired) throw new InvalidTokenError('token expired', true);
+      if (error instanceof TokenExpiredError) throw new InvalidTokenError('token expired', true);
+      if (error instanceof JsonWebTokenError) throw new InvalidTokenError(error.message);
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code);
       throw new InvalidTokenError('token could not be verified');
     }
+  }
+
+  /**
+   * The public key for a token, from its protected header. The header is checked before any key
+   * lookup, so a token with a foreign `alg` or `typ` never costs a JWKS fetch.
+   */
+  private async keyFor(token: string): Promise<KeyObject> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new InvalidTokenError('malformed token');
+    }
+    if (!isAlgorithm(header.alg)) throw new InvalidTokenError(`algorithm ${String(header.alg)} is not accepted`);
+    if (!isAccessTokenType(header.typ)) throw new InvalidTokenError('not an access token (typ)');
+    if (typeof header.kid !== 'string') throw new InvalidTokenError('kid header is missing');
+    const key = await this.keys({ ...header, alg: header.alg }, { payload: '', signature: '' });
+    if (key instanceof KeyObject) return key;
+    if (key instanceof Uint8Array || !('type' in key)) throw new InvalidTokenError('key set returned an unusable key');
+    return KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
   }
 }

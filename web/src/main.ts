@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { TandemClient } from '@tandem/client';
+import { TandemApiError, TandemClient } from '@tandem/client';
 import type { LiveEvent, LiveState, Order, OrderStatus, Product, Session, Subscription } from '@tandem/client';
 
 /*
@@ -53,8 +53,8 @@ function toast(message: string): void {
   (toast as { timer?: number }).timer = window.setTimeout(() => (node.hidden = true), 3500);
 }
 function errorText(error: unknown): string {
-  const problem = (error as { problem?: { detail?: string; title?: string } }).problem;
-  return problem?.detail ?? problem?.title ?? (error as Error).message;
+  if (error instanceof TandemApiError) return error.problem?.detail ?? error.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 // ---- connection indicator -------------------------------------------------------------------

@@ -42,7 +42,7 @@ function randomKey(): string {
 
 /**
  * The Tandem client: typed REST for auth, products and orders, and `live` for subscriptions.
- * Runs in browsers and in Node ≥ 18; depends on socket.io-client and fetch only.
+ * Runs in browsers and in Node ≥ 18 on fetch and socket.io-client (docs/client-sdk.md).
  */
 export class TandemClient {
   readonly http: HttpClient;

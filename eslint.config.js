@@ -1,10 +1,36 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * What the browser-facing libraries may import (docs/client-sdk.md): `libs/contracts` (outside its
+ * `server/` entry) and `libs/client` run in browsers, so no server framework, no Node built-in and
+ * no server-side library; the SDK takes values only from the contracts' root entry.
+ */
+const SERVER_CODE = {
+  paths: builtinModules.map((name) => ({ name, message: 'Browser code: no Node built-ins.' })),
+  patterns: [
+    { group: ['node:*'], message: 'Browser code: no Node built-ins.' },
+    {
+      group: ['@nestjs/*', 'class-validator', 'class-transformer', 'typeorm', 'pg', 'ioredis', 'amqplib', 'express'],
+      message: 'Browser code: no server libraries.',
+    },
+    {
+      group: ['@tandem/platform', '@tandem/security', '@tandem/messaging', '@tandem/contracts/server'],
+      message: 'Browser code: no server code of this repository.',
+    },
+    {
+      group: ['**/apps/**', '**/libs/platform/**', '**/libs/security/**', '**/libs/messaging/**'],
+      message: 'Browser code: no server code.',
+    },
+  ],
+};
 
 export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'libs/client/dist/**',
       'node_modules/**',
       'coverage/**',
       '.tools/**',
@@ -39,6 +65,31 @@ export default tseslint.config(
       'no-restricted-syntax': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['libs/contracts/src/**/*.ts'],
+    ignores: ['libs/contracts/src/server/**', '**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', SERVER_CODE] },
+  },
+  {
+    files: ['libs/client/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: SERVER_CODE.paths,
+          patterns: [
+            ...SERVER_CODE.patterns,
+            {
+              group: ['@tandem/contracts/*', '**/libs/contracts/**', '../../contracts/**'],
+              allowTypeImports: true,
+              message: 'The SDK takes values from the @tandem/contracts root entry only.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

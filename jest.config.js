@@ -12,6 +12,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
+    '^@tandem/contracts/server$': '<rootDir>/libs/contracts/src/server/index.ts',
     '^@tandem/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -4,16 +4,15 @@ import { defineConfig } from 'vite';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * The storefront demo page (issue 5 §3), bundled locally (no CDN) into dist/web, which standalone
- * serves at `/`. `@tandem/client` resolves to the SDK's sources; the SDK imports only types from
- * @tandem/contracts, so no class-validator reaches the bundle.
+ * The storefront demo page (docs/standalone.md), bundled locally (no CDN) into dist/web, which
+ * standalone serves at `/`. `@tandem/client` resolves through tsconfig.json `paths` to the SDK's
+ * entry, the same one the package build (libs/client/vite.config.ts) bundles; the SDK takes only the
+ * types-and-constants root of @tandem/contracts, so no class-validator reaches the bundle.
  */
 export default defineConfig({
   root,
   base: '/',
-  resolve: {
-    alias: { '@tandem/client': fileURLToPath(new URL('../libs/client/src/index.ts', import.meta.url)) },
-  },
+  resolve: { tsconfigPaths: true },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

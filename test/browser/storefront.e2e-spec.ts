@@ -7,7 +7,7 @@ import { ROOT, startStandaloneServer } from '../support/standalone.js';
 import type { StandaloneServer } from '../support/standalone.js';
 
 /**
- * Issue 5 "What must be shown": Debian's Chromium, driven by playwright-core, against the built
+ * The storefront page (docs/standalone.md) in Debian's Chromium, driven by playwright-core, against the built
  * standalone server started like `npm start` (no DATABASE_URL/REDIS_URL/BROKER_URL, fresh data
  * directory, credentials read from what it prints). A customer and an admin in two browser
  * contexts; every update reaches the customer's page without a reload.

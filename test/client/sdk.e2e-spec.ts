@@ -8,7 +8,7 @@ import type { StandaloneServer } from '../support/standalone.js';
 import { uniqueEmail } from '../support/http.js';
 
 /**
- * Issue 5 §2 against the real standalone server (built app, embedded database, in-process bus,
+ * The SDK's behaviour (docs/client-sdk.md) against the real standalone server (built app, embedded database, in-process bus,
  * in-memory Socket.IO history of 20 events per channel, 30 s access tokens).
  */
 const ADMIN = { email: 'sdk-admin@example.test', password: 'sdk admin password 1' };

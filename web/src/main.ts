@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
-import { TandemClient } from '@tandem/client';
+import { TandemApiError, TandemClient } from '@tandem/client';
 import type { LiveEvent, LiveState, Order, OrderStatus, Product, Session, Subscription } from '@tandem/client';
 
 /*
- * The storefront demo page (issue 5 §3): a product grid with live stock and price, login and
+ * The storefront demo page (docs/standalone.md): a product grid with live stock and price, login and
  * register, cart and checkout, "my orders" with a live status timeline, and an admin view. All
  * state comes from REST snapshots and is kept current by the SDK's live subscriptions.
  */
@@ -53,8 +53,8 @@ function toast(message: string): void {
   (toast as { timer?: number }).timer = window.setTimeout(() => (node.hidden = true), 3500);
 }
 function errorText(error: unknown): string {
-  const problem = (error as { problem?: { detail?: string; title?: string } }).problem;
-  return problem?.detail ?? problem?.title ?? (error as Error).message;
+  if (error instanceof TandemApiError) return error.problem?.detail ?? error.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 // ---- connection indicator -------------------------------------------------------------------
@@ -138,7 +138,7 @@ function applyCatalogEvent(event: LiveEvent): void {
   }
   renderGrid();
   renderAdminProducts();
-  flash('productId' in event.data ? event.data.productId : event.data.id);
+  flash(event.type === 'inventory.changed' ? event.data.productId : event.data.id);
   $('offset').textContent = `stream offset ${event.offset}`;
 }
 
@@ -148,7 +148,7 @@ function subscribeCatalog(q: string): void {
     snapshot: () => client.products.list({ limit: GRID_SIZE, q: q || undefined }),
     onSnapshot: (page) => {
       products.clear();
-      for (const product of (page as { items: Product[] }).items) products.set(product.id, product);
+      for (const product of page.items) products.set(product.id, product);
       renderGrid();
       renderAdminProducts();
       $('offset').textContent = `stream offset ${catalog?.offset ?? ''}`;
@@ -442,7 +442,7 @@ function onUser(): void {
     mine = client.live.subscribe(`user:${user.id}`, applyOrderEvent, {
       snapshot: () => client.orders.list({ limit: 50 }),
       onSnapshot: (page) => {
-        for (const order of (page as { items: Order[] }).items) {
+        for (const order of page.items) {
           orders.set(order.id, order);
           noteStatus(order, order.updatedAt);
         }

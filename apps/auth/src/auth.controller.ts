@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Ip, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { JSONWebKeySet } from 'jose';
-import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts';
+import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts/server';
 import type { Session, User } from '@tandem/contracts';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { NewProductDto } from '@tandem/contracts';
+import type { NewProductDto } from '@tandem/contracts/server';
 import { appendToOutbox } from '@tandem/messaging';
 import { productEvents } from './catalog.service.js';
 import { ProductRecord, toProduct } from './product.entity.js';

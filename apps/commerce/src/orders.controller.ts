@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NewOrderDto, OrderStatusDto, PageQueryDto, STREAM_OFFSET_HEADER } from '@tandem/contracts';
+import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
+import { NewOrderDto, OrderStatusDto, PageQueryDto } from '@tandem/contracts/server';
 import type { Order, Page } from '@tandem/contracts';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ListProductsQueryDto, NewProductDto, STREAM_OFFSET_HEADER, UpdateProductDto } from '@tandem/contracts';
+import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
+import { ListProductsQueryDto, NewProductDto, UpdateProductDto } from '@tandem/contracts/server';
 import type { Page, Product } from '@tandem/contracts';
 import { Authenticated } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';

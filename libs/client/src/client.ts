@@ -1,13 +1,19 @@
+import { parseChannel } from '@tandem/contracts';
 import type {
-  AccessClaims,
-  NewOrderDto,
-  NewProductDto,
+  AdminSettableStatus,
+  Channel,
+  LoginRequest,
+  NewOrder,
+  NewProduct,
   Order,
-  OrderStatus,
   Page,
+  PageQuery,
   Product,
+  ProductPatch,
+  ProductQuery,
+  RefreshRequest,
+  RegisterRequest,
   Session,
-  UpdateProductDto,
   User,
 } from '@tandem/contracts';
 import { HttpClient } from './http.js';
@@ -15,10 +21,6 @@ import type { FetchLike, Read } from './http.js';
 import { LiveClient } from './live.js';
 import type { LiveOptions } from './live.js';
 import { SessionManager } from './session.js';
-
-export type NewProduct = Omit<NewProductDto, never>;
-export type ProductPatch = Omit<UpdateProductDto, never>;
-export type NewOrder = Omit<NewOrderDto, never>;
 
 export interface TandemClientOptions {
   /** Origin of the API, e.g. `http://localhost:3000`; `''` (default) = the page's own origin. */
@@ -38,18 +40,9 @@ function randomKey(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
-function claimsOf(token: string): Partial<AccessClaims> {
-  try {
-    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(payload.padEnd(payload.length + ((4 - (payload.length % 4)) % 4), '='))) as AccessClaims;
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The Tandem client: typed REST for auth, products and orders, and `live` for subscriptions.
- * Runs in browsers and in Node ≥ 18; depends on socket.io-client and fetch only.
+ * Runs in browsers and in Node ≥ 18 on fetch and socket.io-client (docs/client-sdk.md).
  */
 export class TandemClient {
   readonly http: HttpClient;
@@ -60,8 +53,10 @@ export class TandemClient {
     const baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.sessions = new SessionManager(
-      async (refreshToken) =>
-        (await this.http.request<Session>('POST', '/auth/refresh', { body: { refreshToken }, auth: false })).data,
+      async (refreshToken) => {
+        const body: RefreshRequest = { refreshToken };
+        return (await this.http.request<Session>('POST', '/auth/refresh', { body, auth: false })).data;
+      },
       { refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds },
     );
     this.http = new HttpClient(
@@ -91,24 +86,19 @@ export class TandemClient {
 
   /** The session id (`sid` claim) of the current access token. */
   get sessionId(): string | undefined {
-    const token = this.sessions.session?.accessToken;
-    return token ? claimsOf(token).sid : undefined;
+    return this.sessions.claims.sid;
   }
 
   readonly auth = {
     register: async (email: string, password: string, name?: string): Promise<Session> => {
-      const { data } = await this.http.request<Session>('POST', '/auth/register', {
-        body: name === undefined ? { email, password } : { email, password, name },
-        auth: false,
-      });
+      const body: RegisterRequest = name === undefined ? { email, password } : { email, password, name };
+      const { data } = await this.http.request<Session>('POST', '/auth/register', { body, auth: false });
       this.sessions.set(data);
       return data;
     },
     login: async (email: string, password: string): Promise<Session> => {
-      const { data } = await this.http.request<Session>('POST', '/auth/login', {
-        body: { email, password },
-        auth: false,
-      });
+      const body: LoginRequest = { email, password };
+      const { data } = await this.http.request<Session>('POST', '/auth/login', { body, auth: false });
       this.sessions.set(data);
       return data;
     },
@@ -118,17 +108,16 @@ export class TandemClient {
       const session = this.sessions.session;
       this.sessions.set(null);
       if (session) {
-        await this.http
-          .request('POST', '/auth/logout', { body: { refreshToken: session.refreshToken }, auth: false })
-          .catch(() => undefined);
+        const body: RefreshRequest = { refreshToken: session.refreshToken };
+        await this.http.request('POST', '/auth/logout', { body, auth: false }).catch(() => undefined);
       }
     },
     me: async (): Promise<User> => (await this.http.request<User>('GET', '/auth/me')).data,
   };
 
   readonly products = {
-    list: (query: { limit?: number; cursor?: string; q?: string } = {}): Promise<Read<Page<Product>>> =>
-      this.http.request<Page<Product>>('GET', '/products', { query }),
+    list: (query: ProductQuery = {}): Promise<Read<Page<Product>>> =>
+      this.http.request<Page<Product>>('GET', '/products', { query: { ...query } }),
     get: (id: string): Promise<Read<Product>> =>
       this.http.request<Product>('GET', `/products/${encodeURIComponent(id)}`),
     create: async (product: NewProduct): Promise<Product> =>
@@ -144,8 +133,8 @@ export class TandemClient {
   };
 
   readonly orders = {
-    list: (query: { limit?: number; cursor?: string } = {}): Promise<Read<Page<Order>>> =>
-      this.http.request<Page<Order>>('GET', '/orders', { query }),
+    list: (query: PageQuery = {}): Promise<Read<Page<Order>>> =>
+      this.http.request<Page<Order>>('GET', '/orders', { query: { ...query } }),
     get: (id: string): Promise<Read<Order>> => this.http.request<Order>('GET', `/orders/${encodeURIComponent(id)}`),
     /** Places an order; retrying with the same `idempotencyKey` never places it twice. */
     place: async (order: NewOrder, options: { idempotencyKey?: string } = {}): Promise<Order> =>
@@ -160,16 +149,26 @@ export class TandemClient {
     cancel: async (id: string): Promise<Order> =>
       (await this.http.request<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`)).data,
     /** Admin: `shipped` or `delivered`. */
-    setStatus: async (id: string, status: Extract<OrderStatus, 'shipped' | 'delivered'>): Promise<Order> =>
+    setStatus: async (id: string, status: AdminSettableStatus): Promise<Order> =>
       (await this.http.request<Order>('PATCH', `/orders/${encodeURIComponent(id)}/status`, { body: { status } })).data,
   };
 
-  private defaultSnapshot(channel: string): () => Promise<Read<unknown>> {
-    const [kind, id] = channel.split(':') as [string, string | undefined];
-    if (kind === 'product' && id) return () => this.products.get(id);
-    if (kind === 'order' && id) return () => this.orders.get(id);
-    if (kind === 'user') return () => this.orders.list({ limit: 100 });
-    return () => this.products.list({ limit: 100 });
+  /** The snapshot a channel's events apply to (docs/client-sdk.md, "What `live.subscribe` does for you"). */
+  private defaultSnapshot(channel: Channel): () => Promise<Read<unknown>> {
+    const parsed = parseChannel(channel);
+    switch (parsed?.kind) {
+      case 'product':
+        return () => this.products.get(parsed.id);
+      case 'order':
+        return () => this.orders.get(parsed.id);
+      case 'user':
+        return () => this.orders.list({ limit: 100 });
+      case 'catalog':
+        return () => this.products.list({ limit: 100 });
+      default:
+        // The server refuses it too; failing here names the channel.
+        return () => Promise.reject(new Error(`not a channel of the contract: ${channel}`));
+    }
   }
 
   /** Stops timers and closes the live connection. */

@@ -1,8 +1,11 @@
+import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import type { ProblemDetails } from '@tandem/contracts';
-import { API_PREFIX, STREAM_OFFSET_HEADER } from './constants.js';
 import { TandemApiError } from './errors.js';
 
-/** A REST read with the stream offset it reflects (contract: X-Stream-Offset) and its ETag. */
+/** Every REST route and the SSE stream live under this prefix (docs/contract.md, Apps, ports, prefixes). */
+export const API_PREFIX = '/api/v1';
+
+/** A REST read with the stream offset it reflects (docs/contract.md, Events) and its ETag. */
 export interface Read<T> {
   data: T;
   /** Subscribe with `since` = this to join the live stream without gap or duplicate. */
@@ -18,7 +21,45 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The problem+json body of an error answer; undefined when there is none (a proxy's HTML page, an empty body). */
+export function parseProblem(text: string): ProblemDetails | undefined {
+  const body = text ? parseJson(text) : undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { type, title, status, detail } = body as Partial<Record<keyof ProblemDetails, unknown>>;
+  const looksRight =
+    typeof type === 'string' && typeof title === 'string' && typeof status === 'number' && typeof detail === 'string';
+  return looksRight ? (body as ProblemDetails) : undefined;
+}
+
+/**
+ * What a REST answer becomes: a `Read` for 2xx and 304 (empty `data` for 204/304), a
+ * `TandemApiError` for anything else; a success whose body is not JSON is an error too.
+ */
+export function toRead<T>(status: number, headers: Headers, text: string): Read<T> & { status: number } {
+  if ((status < 200 || status > 299) && status !== 304) {
+    throw new TandemApiError(status, parseProblem(text), headers);
+  }
+  const data = text ? parseJson(text) : undefined;
+  if (text && data === undefined)
+    throw new TandemApiError(status, undefined, headers, `HTTP ${status}: the body is not JSON`);
+  return {
+    status,
+    data: data as T,
+    offset: Number(headers.get(STREAM_OFFSET_HEADER) ?? 0),
+    etag: headers.get('ETag') ?? undefined,
+  };
+}
 
 /** Thin fetch wrapper: JSON in and out, problem+json errors, Bearer token, one retry after a 401. */
 export class HttpClient {
@@ -36,7 +77,11 @@ export class HttpClient {
     return `${this.baseUrl}${API_PREFIX}${path}${search ? `?${search}` : ''}`;
   }
 
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Read<T> & { status: number }> {
+  async request<T>(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<Read<T> & { status: number }> {
     const send = async () => {
       const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
       if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -51,19 +96,11 @@ export class HttpClient {
     let response = await send();
     if (response.status === 401 && options.auth !== false && (await this.token())) {
       // The token may have been revoked or expired in between: refresh once and retry.
+      await response.body?.cancel().catch(() => undefined);
       await this.forceRefresh().catch(() => undefined);
       response = await send();
     }
     const text = response.status === 204 || response.status === 304 ? '' : await response.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok && response.status !== 304) {
-      throw new TandemApiError(response.status, body as ProblemDetails | undefined, response.headers);
-    }
-    return {
-      status: response.status,
-      data: body as T,
-      offset: Number(response.headers.get(STREAM_OFFSET_HEADER) ?? 0),
-      etag: response.headers.get('ETag') ?? undefined,
-    };
+    return toRead<T>(response.status, response.headers, text);
   }
 }

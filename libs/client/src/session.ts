@@ -1,4 +1,6 @@
-import type { Session } from '@tandem/contracts';
+import { decodeJwt } from 'jose';
+import type { AccessClaims, Session } from '@tandem/contracts';
+import { TandemApiError } from './errors.js';
 
 export type SessionListener = (session: Session | null) => void;
 
@@ -8,14 +10,24 @@ export interface SessionOptions {
   now?: () => number;
 }
 
+/** The claims of an access token, read without verifying it (the servers verify); {} if unreadable. */
+export function readClaims(token: string): Partial<AccessClaims> {
+  try {
+    return decodeJwt<Partial<AccessClaims>>(token);
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Holds the session and refreshes the access token before it expires: a timer when the token is
  * due, and a check before each use (a sleeping laptop's timer fires late). Refreshes are
  * single-flight: refresh tokens rotate, and presenting a spent one revokes the whole family
- * (contract: Auth), so two concurrent refreshes would log the user out.
+ * (docs/contract.md, Auth), so two concurrent refreshes would log the user out.
  */
 export class SessionManager {
   private current: Session | null = null;
+  private currentClaims: Partial<AccessClaims> = {};
   private refreshAt = 0;
   private expiresAt = 0;
   private timer?: ReturnType<typeof setTimeout>;
@@ -36,6 +48,11 @@ export class SessionManager {
     return this.current;
   }
 
+  /** The claims of the current access token (`sid`, `roles`, `exp`…), unverified. */
+  get claims(): Partial<AccessClaims> {
+    return this.currentClaims;
+  }
+
   /** Milliseconds since epoch when the current access token expires (0 without a session). */
   get accessTokenExpiresAt(): number {
     return this.expiresAt;
@@ -49,7 +66,9 @@ export class SessionManager {
   set(session: Session | null): void {
     clearTimeout(this.timer);
     this.current = session;
+    this.currentClaims = session ? readClaims(session.accessToken) : {};
     if (session) {
+      // `expiresIn` rather than the token's `exp`: relative, so a skewed client clock does not matter.
       const lifetimeMs = session.expiresIn * 1000;
       this.expiresAt = this.now() + lifetimeMs;
       this.refreshAt = this.expiresAt - Math.min(this.leewayMs, lifetimeMs * 0.9);
@@ -83,8 +102,7 @@ export class SessionManager {
           return this.current;
         },
         (error: unknown) => {
-          const status = (error as { status?: number }).status;
-          if (status === 401 && this.current === session) this.set(null);
+          if (error instanceof TandemApiError && error.status === 401 && this.current === session) this.set(null);
           throw error;
         },
       )

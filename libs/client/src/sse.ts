@@ -1,6 +1,8 @@
+import { createParser } from 'eventsource-parser';
 import type { FetchLike } from './http.js';
 
 export interface SseMessage {
+  /** `message` when the server named no event type (as EventSource does). */
   event: string;
   data: string;
   id?: string;
@@ -11,11 +13,23 @@ export interface SseHandlers {
   onComment(text: string): void;
 }
 
+/** A stream event larger than this is a broken or hostile server: the stream is dropped. */
+const MAX_BUFFER_CHARS = 1024 * 1024;
+
+/** The event stream answered something other than 200 with a body. */
+export class EventStreamError extends Error {
+  constructor(readonly status: number) {
+    super(`event stream answered ${status}`);
+    this.name = 'EventStreamError';
+  }
+}
+
 /**
  * Reads a text/event-stream over fetch rather than EventSource: EventSource cannot send an
- * Authorization header, and the contract's stream takes the access token as a Bearer header (a
- * token in the URL would end up in proxy logs). Works the same in browsers and in Node ≥ 18.
- * Resolves when the server ends the stream; rejects on a network error or a non-200 answer.
+ * Authorization header, and the stream takes the access token as a Bearer header (a token in the
+ * URL would end up in proxy logs; docs/contract.md, Server-Sent Events fallback). Works the same in
+ * browsers and in Node. Resolves when the server ends the stream; rejects on a network error, a
+ * non-200 answer (`EventStreamError`) or an event over the size limit.
  */
 export async function readEventStream(
   fetchImpl: FetchLike,
@@ -26,40 +40,27 @@ export async function readEventStream(
 ): Promise<void> {
   const response = await fetchImpl(url, { headers: { Accept: 'text/event-stream', ...headers }, signal });
   if (response.status !== 200 || !response.body) {
-    const error = new Error(`event stream answered ${response.status}`) as Error & { status: number };
-    error.status = response.status;
     await response.body?.cancel().catch(() => undefined);
-    throw error;
+    throw new EventStreamError(response.status);
   }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let event = '';
-  let data: string[] = [];
-  let id: string | undefined;
+  let failure: Error | undefined;
+  const parser = createParser({
+    maxBufferSize: MAX_BUFFER_CHARS,
+    onEvent: ({ event, data, id }) => handlers.onMessage({ event: event ?? 'message', data, id }),
+    onComment: (text) => handlers.onComment(text.trim()),
+    onError: (error) => {
+      // Unparseable lines are skipped; only an overlong event ends the stream.
+      if (error.type === 'max-buffer-size-exceeded') failure = error;
+    },
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let newline: number;
-    while ((newline = buffer.search(/\r\n|\n|\r/)) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-      if (line === '') {
-        if (data.length > 0) handlers.onMessage({ event: event || 'message', data: data.join('\n'), id });
-        event = '';
-        data = [];
-        id = undefined;
-      } else if (line.startsWith(':')) {
-        handlers.onComment(line.slice(1).trim());
-      } else {
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const fieldValue = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'event') event = fieldValue;
-        else if (field === 'data') data.push(fieldValue);
-        else if (field === 'id') id = fieldValue;
-      }
+    parser.feed(value);
+    if (failure) {
+      await reader.cancel().catch(() => undefined);
+      throw failure;
     }
   }
 }

@@ -1,16 +1,22 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { AuthRequest, OkAck, SubscribeAck, SubscribeRequest } from '@tandem/contracts';
+import { CONTROL_EVENT_TYPES, EVENT_TYPES, RESYNC_EVENT, SESSION_EXPIRED_EVENT } from '@tandem/contracts';
+import type { AnyEnvelope, Channel, ClientToServerEvents, ServerToClientEvents } from '@tandem/contracts';
 import { Backoff } from './backoff.js';
-import { CONTROL_EVENT_TYPES, RESYNC_EVENT, SESSION_EXPIRED_EVENT, STREAM_EVENT_TYPES } from './constants.js';
+import { API_PREFIX } from './http.js';
 import type { FetchLike } from './http.js';
-import { readEventStream } from './sse.js';
+import { TandemSocketError } from './errors.js';
+import { EventStreamError, readEventStream } from './sse.js';
+
+/** The gateway's socket, typed by the contract's event maps (docs/contract.md, Realtime). */
+export type TandemSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** What the live layer needs from a transport; implemented over Socket.IO and over SSE. */
 export interface TransportEvents {
   /** Connected (again): every channel must be (re)subscribed. */
   onConnected(): void;
   onDisconnected(reason: string): void;
+  /** An envelope as received: not validated yet (the SSE stream is plain JSON). */
   onEnvelope(envelope: unknown): void;
   onResync(channels: string[]): void;
   /** The server says the token is bad or expired: refresh it. */
@@ -22,8 +28,8 @@ export interface TransportEvents {
 export interface Transport {
   readonly kind: 'websocket' | 'sse';
   readonly connected: boolean;
-  subscribe(channel: string, since: number | undefined): Promise<{ recovered: boolean }>;
-  unsubscribe(channel: string): void;
+  subscribe(channel: Channel, since: number | undefined): Promise<{ recovered: boolean }>;
+  unsubscribe(channel: Channel): void;
   /** A new access token: swapped on the live connection (socket) or by reopening the stream (SSE). */
   tokenChanged(): void;
   close(): void;
@@ -39,10 +45,16 @@ export interface TransportOptions {
 
 const ACK_TIMEOUT_MS = 10_000;
 
+/** The channels of a `resync` notice; a malformed one names none. */
+function resyncChannels(notice: unknown): string[] {
+  const channels = (notice as { channels?: unknown } | null)?.channels;
+  return Array.isArray(channels) ? channels.filter((c): c is string => typeof c === 'string') : [];
+}
+
 /** Socket.IO over WebSocket only (no long-polling: no sticky sessions needed behind a balancer). */
 export class SocketTransport implements Transport {
   readonly kind = 'websocket';
-  private readonly socket: Socket;
+  private readonly socket: TandemSocket;
   private readonly backoff: Backoff;
   private everConnected = false;
   private failures = 0;
@@ -96,12 +108,9 @@ export class SocketTransport implements Transport {
       }
     });
     this.socket.on(SESSION_EXPIRED_EVENT, () => events.onUnauthorized());
-    this.socket.on(RESYNC_EVENT, (notice: { channels?: unknown }) => {
-      if (Array.isArray(notice?.channels)) events.onResync(notice.channels.filter((c) => typeof c === 'string'));
-    });
-    for (const type of [...STREAM_EVENT_TYPES, ...CONTROL_EVENT_TYPES]) {
-      this.socket.on(type, (envelope: unknown) => events.onEnvelope(envelope));
-    }
+    this.socket.on(RESYNC_EVENT, (notice) => events.onResync(resyncChannels(notice)));
+    const onEnvelope = (envelope: AnyEnvelope) => events.onEnvelope(envelope);
+    for (const type of [...EVENT_TYPES, ...CONTROL_EVENT_TYPES]) this.socket.on(type, onEnvelope);
   }
 
   get connected(): boolean {
@@ -109,19 +118,20 @@ export class SocketTransport implements Transport {
   }
 
   /** For tests and diagnostics: the underlying Socket.IO socket. */
-  get raw(): Socket {
+  get raw(): TandemSocket {
     return this.socket;
   }
 
-  async subscribe(channel: string, since: number | undefined): Promise<{ recovered: boolean }> {
-    const request: SubscribeRequest = since === undefined ? { channel } : { channel, since };
-    const ack = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', request)) as SubscribeAck;
-    if (!ack.ok) throw Object.assign(new Error(`${ack.error.code}: ${ack.error.message}`), { code: ack.error.code });
+  async subscribe(channel: Channel, since: number | undefined): Promise<{ recovered: boolean }> {
+    const ack = await this.socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emitWithAck('subscribe', since === undefined ? { channel } : { channel, since });
+    if (!ack.ok) throw new TandemSocketError(ack.error);
     return { recovered: ack.recovered };
   }
 
-  unsubscribe(channel: string): void {
-    if (this.socket.connected) this.socket.emit('unsubscribe', { channel });
+  unsubscribe(channel: Channel): void {
+    if (this.socket.connected) this.socket.emit('unsubscribe', { channel }, () => undefined);
   }
 
   tokenChanged(): void {
@@ -132,11 +142,10 @@ export class SocketTransport implements Transport {
         this.socket.disconnect().connect();
         return;
       }
-      const request: AuthRequest = { token };
-      const ack = (await this.socket
+      const ack = await this.socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('auth', request)
-        .catch(() => ({ ok: false }))) as OkAck | { ok: false };
+        .emitWithAck('auth', { token })
+        .catch(() => ({ ok: false }) as const);
       // A refused swap: reconnect, the handshake carries the fresh token.
       if (!ack.ok) this.socket.disconnect().connect();
     });
@@ -157,7 +166,7 @@ export class SocketTransport implements Transport {
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse';
-  private readonly channels = new Set<string>();
+  private readonly channels = new Set<Channel>();
   private readonly backoff: Backoff;
   private abort?: AbortController;
   private ready?: { promise: Promise<void>; resolve: () => void };
@@ -178,7 +187,7 @@ export class SseTransport implements Transport {
     return this.isConnected;
   }
 
-  async subscribe(channel: string): Promise<{ recovered: boolean }> {
+  async subscribe(channel: Channel): Promise<{ recovered: boolean }> {
     const known = this.channels.has(channel) && this.isConnected;
     this.channels.add(channel);
     if (known) return { recovered: true };
@@ -188,7 +197,7 @@ export class SseTransport implements Transport {
     return { recovered: true };
   }
 
-  unsubscribe(channel: string): void {
+  unsubscribe(channel: Channel): void {
     if (this.channels.delete(channel)) this.scheduleReopen(0);
   }
 
@@ -227,7 +236,7 @@ export class SseTransport implements Transport {
     if (token) headers['Authorization'] = `Bearer ${token}`;
     const since = this.resumeOffset();
     if (since !== undefined) headers['Last-Event-ID'] = String(since);
-    const url = `${this.options.baseUrl}/api/v1/stream?channels=${encodeURIComponent([...this.channels].join(','))}`;
+    const url = `${this.options.baseUrl}${API_PREFIX}/stream?channels=${encodeURIComponent([...this.channels].join(','))}`;
     try {
       await readEventStream(this.fetchImpl, url, headers, abort.signal, {
         onComment: (text) => {
@@ -240,22 +249,19 @@ export class SseTransport implements Transport {
           ready?.resolve();
         },
         onMessage: (message) => {
+          let payload: unknown;
           try {
-            const payload: unknown = JSON.parse(message.data);
-            if (message.event === RESYNC_EVENT) {
-              const channels = (payload as { channels?: unknown }).channels;
-              if (Array.isArray(channels)) this.options.events.onResync(channels.filter((c) => typeof c === 'string'));
-            } else {
-              this.options.events.onEnvelope(payload);
-            }
+            payload = JSON.parse(message.data);
           } catch {
-            // A malformed message is skipped, not fatal.
+            return; // A malformed message is skipped, not fatal.
           }
+          if (message.event === RESYNC_EVENT) this.options.events.onResync(resyncChannels(payload));
+          else this.options.events.onEnvelope(payload);
         },
       });
     } catch (error) {
       if (abort.signal.aborted) return;
-      if ((error as { status?: number }).status === 401) this.options.events.onUnauthorized();
+      if (error instanceof EventStreamError && error.status === 401) this.options.events.onUnauthorized();
     }
     if (abort.signal.aborted || this.closed) return;
     // The server ended the stream (token expiry, drain) or the network failed: resume after a

@@ -1,5 +1,5 @@
 /**
- * Channel names of the contract: `catalog`, `product:{id}` (public), `user:{id}`, `order:{id}`
+ * Channel names (docs/contract.md, Events and Realtime): `catalog`, `product:{id}` (public), `user:{id}`, `order:{id}`
  * (private: owner or admin). Ids are UUIDs, so a name is at most 42 characters.
  */
 export type Channel = `catalog` | `product:${string}` | `user:${string}` | `order:${string}`;

@@ -1,5 +1,5 @@
-import type { Order, OrderStatus } from './orders.dto.js';
-import type { Product } from './catalog.dto.js';
+import type { Order, OrderStatus } from './orders.js';
+import type { Product } from './catalog.js';
 import type { Channel } from './channels.js';
 
 /** One typed map of event type → payload, shared by producers, the gateway and the client SDK. */

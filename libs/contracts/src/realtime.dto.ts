@@ -1,8 +1,8 @@
 import type { SocketError } from './problem.js';
-import type { EventEnvelope, EventType } from './events.js';
+import type { ControlEnvelope, ControlEventType, EventEnvelope, EventType } from './events.js';
 
 /**
- * Socket.IO payloads and acks of the realtime gateway (contract: Realtime). Shared by the gateway,
+ * Socket.IO payloads and acks of the realtime gateway (docs/contract.md, Realtime). Shared by the gateway,
  * its tests and the client SDK, so both sides agree on one shape.
  */
 export interface SubscribeRequest {
@@ -60,10 +60,12 @@ export interface SessionExpiredNotice {
  * Socket.IO events, typed at both ends (docs/contract.md, Realtime): the gateway is a
  * `Server<ClientToServerEvents, ServerToClientEvents>` and the SDK a
  * `Socket<ServerToClientEvents, ClientToServerEvents>`, so a payload or ack that drifts on one
- * side fails to compile on the other. Stream events are emitted under their `type`.
+ * side fails to compile on the other. Stream events and control messages are emitted under their `type`.
  */
 export type ServerToClientEvents = {
   [T in EventType]: (envelope: EventEnvelope<T>) => void;
+} & {
+  [T in ControlEventType]: (envelope: ControlEnvelope<T>) => void;
 } & {
   [SESSION_EXPIRED_EVENT]: (notice: SessionExpiredNotice) => void;
   [RESYNC_EVENT]: (notice: ResyncNotice) => void;

@@ -1,10 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import type { FieldError, ProblemDetails } from '@tandem/contracts';
+import { PROBLEM_TYPE_BASE, PROBLEM_TYPE_BY_STATUS } from '@tandem/contracts';
+import type { FieldError, ProblemDetails, ProblemType } from '@tandem/contracts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const TYPE_BASE = 'https://tandem.dev/problems/';
 
 /**
  * The one error type services throw for expected failures: a status, a stable problem `type`
@@ -13,7 +13,7 @@ const TYPE_BASE = 'https://tandem.dev/problems/';
 export class ProblemException extends HttpException {
   constructor(
     status: number,
-    readonly slug: string,
+    readonly slug: ProblemType,
     detail: string,
     readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; retryAfter?: number } = {},
   ) {
@@ -28,9 +28,9 @@ export const Problems = {
     new ProblemException(401, 'unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } }),
   forbidden: (detail = 'You are not allowed to do this') => new ProblemException(403, 'forbidden', detail),
   notFound: (detail = 'Not found') => new ProblemException(404, 'not-found', detail),
-  conflict: (slug: string, detail: string) => new ProblemException(409, slug, detail),
+  conflict: (slug: ProblemType, detail: string) => new ProblemException(409, slug, detail),
   preconditionFailed: (detail: string) => new ProblemException(412, 'precondition-failed', detail),
-  unprocessable: (slug: string, detail: string) => new ProblemException(422, slug, detail),
+  unprocessable: (slug: ProblemType, detail: string) => new ProblemException(422, slug, detail),
   tooManyRequests: (retryAfterSeconds: number, detail = 'Too many requests; try again later') =>
     new ProblemException(429, 'rate-limited', detail, {
       headers: { 'Retry-After': String(retryAfterSeconds) },
@@ -47,15 +47,20 @@ interface BodyParserError {
   message?: string;
 }
 
-function slugFor(status: number): string {
-  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '-');
+function typeUri(slug: ProblemType): ProblemDetails['type'] {
+  return `${PROBLEM_TYPE_BASE}${slug}`;
+}
+
+/** The `type` of an error without a slug of its own, by its status (docs/contract.md, Errors). */
+function typeForStatus(status: number): ProblemDetails['type'] {
+  return typeUri(PROBLEM_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'internal-server-error' : 'bad-request'));
 }
 
 export function toProblem(exception: unknown, instance: string): ProblemDetails & { headers?: Record<string, string> } {
   if (exception instanceof ProblemException) {
     const status = exception.getStatus();
     return {
-      type: TYPE_BASE + exception.slug,
+      type: typeUri(exception.slug),
       title: STATUS_CODES[status] ?? 'Error',
       status,
       detail: exception.message,
@@ -73,7 +78,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
         ? String((response as { message: unknown }).message)
         : exception.message;
     return {
-      type: TYPE_BASE + slugFor(status),
+      type: typeForStatus(status),
       title: STATUS_CODES[status] ?? 'Error',
       status,
       detail: message,
@@ -91,7 +96,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     if (parser.type === 'entity.parse.failed') {
       const forbidden = /^forbidden key "(.+)"$/.exec(parser.message ?? '');
       return {
-        type: TYPE_BASE + 'malformed-body',
+        type: typeUri('malformed-body'),
         title: STATUS_CODES[400]!,
         status: 400,
         detail: forbidden ? 'The body contains a forbidden key' : 'The body is not valid JSON',
@@ -104,7 +109,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
         ? 'The body is larger than this endpoint accepts'
         : 'The body could not be read';
     return {
-      type: TYPE_BASE + slugFor(parserStatus),
+      type: typeForStatus(parserStatus),
       title: STATUS_CODES[parserStatus] ?? 'Error',
       status: parserStatus,
       detail,
@@ -112,7 +117,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     };
   }
   return {
-    type: TYPE_BASE + 'internal',
+    type: typeUri('internal'),
     title: STATUS_CODES[500]!,
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     detail: 'Something went wrong on our side; it has been logged',

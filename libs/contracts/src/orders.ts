@@ -1,11 +1,10 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
-import type { Money } from './catalog.dto.js';
+import type { Money } from './catalog.js';
 
+/** Orders and their status machine (docs/contract.md, Orders). */
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** The status machine (contract: Orders): anything not listed here is a 409. */
+/** The status machine (docs/contract.md, Orders): anything not listed here is a 409. */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['paid', 'cancelled'],
   paid: ['shipped', 'cancelled'],
@@ -37,28 +36,21 @@ export interface Order {
 export const MAX_ORDER_LINES = 100;
 export const MAX_LINE_QUANTITY = 1000;
 
-export class OrderLineDto {
-  @IsUUID('all')
-  productId!: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LINE_QUANTITY)
-  quantity!: number;
+export interface OrderLine {
+  productId: string;
+  quantity: number;
 }
 
-export class NewOrderDto {
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_ORDER_LINES)
-  @ValidateNested({ each: true })
-  @Type(() => OrderLineDto)
-  items!: OrderLineDto[];
+/** `POST /orders`: prices come from the catalog, never from the client. */
+export interface NewOrder {
+  items: OrderLine[];
 }
 
 /** Statuses an admin may set directly; payment and cancellation have their own routes. */
 export const ADMIN_SETTABLE_STATUSES = ['shipped', 'delivered'] as const;
+export type AdminSettableStatus = (typeof ADMIN_SETTABLE_STATUSES)[number];
 
-export class OrderStatusDto {
-  @IsIn(ADMIN_SETTABLE_STATUSES)
-  status!: (typeof ADMIN_SETTABLE_STATUSES)[number];
+/** `PATCH /orders/:id/status`. */
+export interface OrderStatusRequest {
+  status: AdminSettableStatus;
 }

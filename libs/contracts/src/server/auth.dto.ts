@@ -1,35 +1,7 @@
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { LoginRequest, RefreshRequest, RegisterRequest } from '../auth.js';
 
-export type Role = 'customer' | 'admin';
-export const ROLES: readonly Role[] = ['customer', 'admin'];
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  roles: Role[];
-}
-
-export interface Session {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-}
-
-/** Claims of a verified access token (contract: Auth). */
-export interface AccessClaims {
-  sub: string;
-  sid: string;
-  roles: Role[];
-  iss: string;
-  aud: string | string[];
-  exp: number;
-  jti: string;
-}
-
-export class RegisterDto {
+export class RegisterDto implements RegisterRequest {
   @IsEmail({}, { message: 'must be a valid email address' })
   @MaxLength(254)
   email!: string;
@@ -46,7 +18,7 @@ export class RegisterDto {
   name?: string;
 }
 
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   @IsEmail({}, { message: 'must be a valid email address' })
   @MaxLength(254)
   email!: string;
@@ -57,7 +29,7 @@ export class LoginDto {
   password!: string;
 }
 
-export class RefreshTokenDto {
+export class RefreshTokenDto implements RefreshRequest {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

@@ -1,31 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-
-export interface Money {
-  /** Integer minor units (cents). */
-  amount: number;
-  /** ISO 4217 code. */
-  currency: string;
-}
-
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: Money;
-  stock: number;
-  version: number;
-  updatedAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export const MAX_AMOUNT = 100_000_000_00; // 100 million in major units
-export const MAX_STOCK = 1_000_000_000;
+import { MAX_AMOUNT, MAX_STOCK } from '../catalog.js';
+import type { Money, NewProduct, PageQuery, ProductPatch, ProductQuery } from '../catalog.js';
 
 export class MoneyDto implements Money {
   @IsInt()
@@ -38,7 +14,7 @@ export class MoneyDto implements Money {
   currency!: string;
 }
 
-export class NewProductDto {
+export class NewProductDto implements NewProduct {
   @IsString()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
     message: 'must be 1-64 letters, digits, dots, dashes or underscores',
@@ -66,7 +42,7 @@ export class NewProductDto {
 }
 
 /** Any non-empty subset of `{ name, description, price, stock }` (emptiness is checked by the service). */
-export class UpdateProductDto {
+export class UpdateProductDto implements ProductPatch {
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -90,7 +66,7 @@ export class UpdateProductDto {
   stock?: number;
 }
 
-export class PageQueryDto {
+export class PageQueryDto implements PageQuery {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -104,7 +80,7 @@ export class PageQueryDto {
   cursor?: string;
 }
 
-export class ListProductsQueryDto extends PageQueryDto {
+export class ListProductsQueryDto extends PageQueryDto implements ProductQuery {
   @IsOptional()
   @IsString()
   @MaxLength(100)

@@ -8,9 +8,7 @@ import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { Channel, EventEnvelope, EventType } from '@tandem/contracts';
 import { RabbitMqBroker } from '@tandem/messaging';
-import { RealtimeConfig } from '../../apps/realtime/src/realtime.config.js';
-import { useRealtimeAdapter } from '../../apps/realtime/src/realtime-io.adapter.js';
-import { RealtimeAppModule } from '../../apps/realtime/src/realtime.module.js';
+import { RealtimeAppModule, RealtimeConfig, useRealtimeAdapter } from '../../apps/realtime/src/index.js';
 import { startApp } from './apps.js';
 import type { RunningApp } from './apps.js';
 

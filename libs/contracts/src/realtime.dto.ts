@@ -1,8 +1,8 @@
 import type { SocketError } from './problem.js';
-import type { EventEnvelope, EventType } from './events.js';
+import type { ControlEnvelope, ControlEventType, EventEnvelope, EventType } from './events.js';
 
 /**
- * Socket.IO payloads and acks of the realtime gateway (contract: Realtime). Shared by the gateway,
+ * Socket.IO payloads and acks of the realtime gateway (docs/contract.md, Realtime). Shared by the gateway,
  * its tests and the client SDK, so both sides agree on one shape.
  */
 export interface SubscribeRequest {
@@ -65,8 +65,18 @@ export interface SessionExpiredNotice {
 export type ServerToClientEvents = {
   [T in EventType]: (envelope: EventEnvelope<T>) => void;
 } & {
-  [SESSION_EXPIRED_EVENT]: (notice: SessionExpiredNotice) => void;
-  [RESYNC_EVENT]: (notice: ResyncNotice) => void;
+  [N in keyof GatewayNoticeMap]: (notice: GatewayNoticeMap[N]) => void;
+};
+
+/**
+ * What the gateway tells a client besides the stream's events: `session.expired`, `resync`, and
+ * the `session.revoked` control message before it closes that session's connections.
+ */
+export type GatewayNoticeMap = {
+  [SESSION_EXPIRED_EVENT]: SessionExpiredNotice;
+  [RESYNC_EVENT]: ResyncNotice;
+} & {
+  [T in ControlEventType]: ControlEnvelope<T>;
 };
 
 export interface ClientToServerEvents {

@@ -2,16 +2,16 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
-import { originAllowed } from './client-ip.js';
-import { REALTIME_SETTINGS } from './realtime.tokens.js';
-import type { RealtimeSettings } from './realtime.config.js';
-import { SocketSessions } from './socket-sessions.service.js';
+import { ClientRegistry } from '../../delivery/client-registry.service.js';
+import type { RealtimeSettings } from '../../realtime.config.js';
+import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
+import { originAllowed } from './origin-policy.js';
 
 /**
  * Socket.IO server options that must exist when the server is created (engine-level): Origin
- * check (contract: CORS_ORIGINS, exact match), the message size limit, refusing new connections
- * while draining. Install with `useRealtimeAdapter(app)` before `listen` (main.ts passes it to
- * runApp as beforeListen; a standalone process must do the same).
+ * check (docs/contract.md, CORS_ORIGINS, exact match), the message size limit, refusing new
+ * connections while draining. Install with `useRealtimeAdapter(app)` before `listen` (main.ts
+ * passes it to runApp as beforeListen; a standalone process must do the same).
  */
 export class RealtimeIoAdapter extends IoAdapter {
   constructor(
@@ -29,7 +29,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     port: number,
     options?: Parameters<IoAdapter['createIOServer']>[1],
   ): ReturnType<IoAdapter['createIOServer']> {
-    const sessions = this.appContext.get(SocketSessions, { strict: false });
+    const registry = this.appContext.get(ClientRegistry, { strict: false });
     const allowed = this.settings.CORS_ORIGINS;
     const { adapter: _adapter, ...rest } = (options ?? {}) as Record<string, unknown>;
     const serverOptions: Partial<ServerOptions> = {
@@ -37,9 +37,11 @@ export class RealtimeIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.settings.SOCKET_MAX_MESSAGE_BYTES,
       // Browsers on a listed origin may use the polling transport across origins.
       cors: allowed.length > 0 ? { origin: allowed, credentials: true } : undefined,
+      // Every new connection passes here (the engine handshake), before any namespace middleware.
       allowRequest: (req, callback) => {
-        if (sessions.draining) return callback('shutting down', false);
-        callback(originAllowed(req, allowed) ? null : 'origin not allowed', originAllowed(req, allowed));
+        if (!registry.accepting) return callback('shutting down', false);
+        const allowedOrigin = originAllowed(req, allowed);
+        callback(allowedOrigin ? null : 'origin not allowed', allowedOrigin);
       },
     };
     const server =

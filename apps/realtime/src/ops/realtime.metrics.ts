@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@tandem/platform';
 
-/** The gateway's metrics (issue 4 §8), on the app's own registry. */
+/** The gateway's metrics (docs/realtime.md, "Metrics"), on the app's own registry. */
 @Injectable()
 export class RealtimeMetrics {
   readonly connectedSockets: Gauge;

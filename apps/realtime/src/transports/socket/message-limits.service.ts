@@ -3,20 +3,20 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { REDIS } from '@tandem/platform';
-import { REALTIME_SETTINGS } from './realtime.tokens.js';
-import type { RealtimeSettings } from './realtime.config.js';
-import { RealtimeMetrics } from './realtime.metrics.js';
+import { RealtimeMetrics } from '../../ops/realtime.metrics.js';
+import type { RealtimeSettings } from '../../realtime.config.js';
+import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
 
 export type LimitOutcome = 'ok' | 'limited' | 'abuse';
 
 /**
- * Message budgets of clients (contract: "per-connection and per-IP rates are limited"). A socket
+ * Message budgets of clients (docs/contract.md, Realtime: "per-connection and per-IP rates are limited"). A socket
  * is local to one replica, so its budget is in memory; an IP's budget spans replicas, so it lives
  * in Redis when REDIS_URL is set (with an in-memory insurance limiter if Redis stops answering).
  * Spending twice the budget within one window is abuse: the caller disconnects the socket.
  */
 @Injectable()
-export class MessageLimits {
+export class MessageLimitsService {
   private readonly perSocket: RateLimiterMemory;
   private readonly perIp: RateLimiterAbstract;
 

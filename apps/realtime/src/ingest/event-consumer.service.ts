@@ -3,31 +3,31 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import { isControlEvent } from '@tandem/contracts';
 import type { Delivery, EventConsumerSource } from '@tandem/messaging';
 import type { ReadinessProbe } from '@tandem/platform';
+import { FanoutService } from '../delivery/fanout.service.js';
+import { ORDER_OWNERS } from '../delivery/order-owners.js';
+import type { OrderOwners } from '../delivery/order-owners.js';
+import { EVENT_HISTORY } from '../history/event-history.js';
+import type { EventHistory } from '../history/event-history.js';
+import { RealtimeMetrics } from '../ops/realtime.metrics.js';
+import type { RealtimeSettings } from '../realtime.config.js';
+import { REALTIME_EVENT_SOURCE, REALTIME_OWNS_SOURCE, REALTIME_SETTINGS } from '../realtime.tokens.js';
 import { orderOwner, parseEnvelope } from './envelope.js';
-import { EVENT_HISTORY } from './event-history.js';
-import type { EventHistory } from './event-history.js';
-import { FanoutService } from './fanout.service.js';
-import { ORDER_OWNERS } from './order-owners.js';
-import type { OrderOwners } from './order-owners.js';
 import { PROCESSED_EVENTS } from './processed-events.js';
 import type { ProcessedEvents } from './processed-events.js';
-import { REALTIME_EVENT_SOURCE, REALTIME_OWNS_SOURCE, REALTIME_SETTINGS } from './realtime.tokens.js';
-import type { RealtimeSettings } from './realtime.config.js';
-import { RealtimeMetrics } from './realtime.metrics.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The broker side (issue 4 §3): one durable queue bound to every event type, shared by all
- * replicas (single active consumer, so the stream stays in offset order), prefetch bounded. Per delivery: validate → claim the id (drops
- * redeliveries and relay retries) → record in history → fan out to every replica → ack. A
- * malformed message cannot become valid: it is dead-lettered at once. A failure while handling
- * (Redis down) is retried, and dead-lettered after BROKER_MAX_ATTEMPTS; the queue never blocks.
- * Deliveries are handled one at a time, in the order the broker hands them out, so live events
- * leave in offset order.
+ * The broker side (docs/realtime.md, "Broker" and "Ordering"): one durable queue bound to every
+ * event type, shared by all replicas with a single active consumer (so the stream stays in offset
+ * order), prefetch bounded. Per delivery: validate → claim the id (drops redeliveries and relay
+ * retries) → record in history → fan out to every replica → ack. A malformed message cannot
+ * become valid: it is dead-lettered at once. A failure while handling (Redis down) is retried,
+ * and dead-lettered after BROKER_MAX_ATTEMPTS; the queue never blocks. Deliveries are handled one
+ * at a time, in the order the broker hands them out, so live events leave in offset order.
  */
 @Injectable()
-export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessProbe {
+export class EventConsumerService implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessProbe {
   readonly name = 'broker';
   private readonly logger = new Logger('realtime:consumer');
   private chain: Promise<void> = Promise.resolve();
@@ -80,7 +80,7 @@ export class EventConsumer implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async handle(delivery: Delivery): Promise<void> {
-    const parsed = parseEnvelope(delivery.body);
+    const parsed = parseEnvelope(delivery.body, this.settings.BROKER_MAX_MESSAGE_BYTES);
     if ('error' in parsed) {
       this.logger.warn(`dead-lettering a malformed event: ${parsed.error}`);
       this.metrics.eventsConsumed.inc({ result: 'invalid' });

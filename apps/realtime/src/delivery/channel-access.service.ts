@@ -3,25 +3,25 @@ import { isPrivateChannel, parseChannel } from '@tandem/contracts';
 import type { SocketErrorCode } from '@tandem/contracts';
 import { isAdmin } from '@tandem/security';
 import type { Principal } from '@tandem/security';
+import { CommercePort } from '../commerce/commerce.port.js';
 import { ORDER_OWNERS } from './order-owners.js';
 import type { OrderOwners } from './order-owners.js';
-import { CommerceClient } from './commerce.client.js';
 
 export type AccessDecision = { ok: true; channel: string } | { ok: false; code: SocketErrorCode; message: string };
 
 /**
- * Who may subscribe to what (contract: Realtime). Public: `catalog`, `product:*`. Private:
+ * Who may subscribe to what (docs/contract.md, Realtime). Public: `catalog`, `product:*`. Private:
  * `user:{id}` for that user, `order:{id}` for its owner; admins everything. An order's owner comes
  * from the order events the gateway has seen, else from commerce itself (`GET /orders/:id` with
  * the caller's own token answers 200 only to the owner or an admin).
  */
 @Injectable()
-export class ChannelAccess {
+export class ChannelAccessService {
   private readonly logger = new Logger('realtime:access');
 
   constructor(
     @Inject(ORDER_OWNERS) private readonly owners: OrderOwners,
-    private readonly commerce: CommerceClient,
+    private readonly commerce: CommercePort,
   ) {}
 
   async check(name: unknown, principal: Principal | undefined, token: string | undefined): Promise<AccessDecision> {

@@ -1,36 +1,52 @@
-import type { EventEnvelope } from '@tandem/contracts';
+import type { EventEnvelope, GatewayNoticeMap } from '@tandem/contracts';
 import type { Principal } from '@tandem/security';
-import { BoundedMap } from './lru.js';
+import { RecentIds } from './recent-ids.js';
 
-/** Event ids remembered per subscriber so that replays never repeat what it already received. */
-const SEEN_IDS = 512;
-/** Live events held back while a channel replays; beyond this the subscriber is too slow. */
-const MAX_BUFFERED = 5000;
+/** Per-client bounds (RealtimeSettings CLIENT_SEEN_IDS, CLIENT_MAX_BUFFERED). */
+export interface SubscriberLimits {
+  seenIds: number;
+  maxBuffered: number;
+}
 
 /**
- * One client's delivery state, shared by Socket.IO sockets and SSE streams (contract: "a socket
- * receives each event id at most once, however many of its channels the event is on and however it
- * (re)subscribed"). While a channel replays from history, live events on it are buffered and
- * flushed after the replay in offset order, so replay and live never overlap or reorder.
+ * One connected client, socket or SSE stream: who it is, what it subscribes to, and its delivery
+ * state (docs/contract.md, Realtime: "a socket receives each event id at most once, however many
+ * of its channels the event is on and however it (re)subscribed"). While a channel replays from
+ * history, live events on it are buffered and flushed after the replay in offset order, so replay
+ * and live never overlap or reorder. The ClientRegistry indexes clients and is the only writer of
+ * `channels`, `principal` and `token`.
  */
 export abstract class Subscriber {
+  abstract readonly transport: 'socket' | 'sse';
   readonly channels = new Set<string>();
+  principal: Principal | undefined;
+  /** The access token in use: rpc calls and order-ownership lookups run with it. */
+  token: string | undefined;
+  /** Fires at the token's `exp` (ClientAuthService). */
+  expiry?: NodeJS.Timeout;
   private readonly replaying = new Map<string, number>();
   private buffered: EventEnvelope[] = [];
-  private readonly seen = new BoundedMap<string, true>(SEEN_IDS);
-  /** Highest offset written to this client. */
-  lastOffset = 0;
+  private readonly seen: RecentIds;
 
   constructor(
     readonly id: string,
-    public principal: Principal | undefined,
-  ) {}
+    readonly ip: string,
+    private readonly limits: SubscriberLimits,
+  ) {
+    this.seen = new RecentIds(limits.seenIds);
+  }
 
   /** Writes one event to the client (the transport's part). */
   protected abstract write(envelope: EventEnvelope): void;
+  /** Sends a gateway notice (`resync`, `session.expired`, `session.revoked`) that is not an event of the stream. */
+  abstract notify<N extends keyof GatewayNoticeMap>(event: N, notice: GatewayNoticeMap[N]): void;
+  /** Closes the connection; the client may reconnect (its token's end, revocation, drain, too slow). */
   abstract close(): void;
-  /** Sends a gateway notice (e.g. `resync`) that is not an event of the stream. */
-  abstract notify(event: string, body: unknown): void;
+
+  /** Ends the connection so that the client reconnects elsewhere by itself (drain). */
+  drop(): void {
+    this.close();
+  }
 
   /**
    * Decides what happens to a live event: `send` (caller writes it, e.g. in a broadcast; it is
@@ -38,14 +54,14 @@ export abstract class Subscriber {
    */
   accept(envelope: EventEnvelope): 'send' | 'skip' | 'held' {
     if (envelope.channels.some((channel) => this.replaying.has(channel))) {
-      if (this.buffered.length >= MAX_BUFFERED) {
+      if (this.buffered.length >= this.limits.maxBuffered) {
         this.close();
         return 'skip';
       }
       this.buffered.push(envelope);
       return 'held';
     }
-    return this.markSeen(envelope) ? 'send' : 'skip';
+    return this.seen.add(envelope.id) ? 'send' : 'skip';
   }
 
   /** Accepts and writes (live delivery outside a broadcast). True if written. */
@@ -57,7 +73,7 @@ export abstract class Subscriber {
 
   /** Writes a replayed event unless already received. */
   replay(envelope: EventEnvelope): boolean {
-    if (!this.markSeen(envelope)) return false;
+    if (!this.seen.add(envelope.id)) return false;
     this.write(envelope);
     return true;
   }
@@ -77,12 +93,5 @@ export abstract class Subscriber {
     let written = 0;
     for (const envelope of held) if (this.offer(envelope)) written += 1;
     return written;
-  }
-
-  private markSeen(envelope: EventEnvelope): boolean {
-    if (this.seen.has(envelope.id)) return false;
-    this.seen.set(envelope.id, true);
-    if (envelope.offset > this.lastOffset) this.lastOffset = envelope.offset;
-    return true;
   }
 }

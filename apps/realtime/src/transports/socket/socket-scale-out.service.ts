@@ -3,25 +3,26 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { Server } from 'socket.io';
 import { REDIS } from '@tandem/platform';
-import { FanoutService } from './fanout.service.js';
-import { REALTIME_SETTINGS } from './realtime.tokens.js';
-import type { RealtimeSettings } from './realtime.config.js';
-import { SubscriptionService } from './subscriptions.service.js';
+import { FanoutService } from '../../delivery/fanout.service.js';
+import { SubscriptionService } from '../../delivery/subscription.service.js';
+import type { RealtimeSettings } from '../../realtime.config.js';
+import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
+import type { RealtimeServer } from './realtime-server.js';
 
 /**
- * Scale-out over Redis (issue 4 §5): the Socket.IO Redis adapter, on a publisher and a subscriber
- * connection duplicated from the app's client (style.md: Immich's websocket adapter). Without
+ * Scale-out over Redis (docs/realtime.md, "Replicas and sticky sessions"): the Socket.IO Redis
+ * adapter, on a publisher and a subscriber connection duplicated from the app's client. Without
  * REDIS_URL the default in-memory adapter serves one replica.
  *
  * Pub/sub is fire-and-forget: while this replica's subscriber connection is down it misses what
  * other replicas publish. When it is back (and subscribed again: a PING on that connection answers
  * only after the re-SUBSCRIBE), every local client is replayed from history from the newest offset
- * this replica had delivered; channels history cannot cover get a `resync` event (issue 4 §4).
+ * this replica had delivered; channels history cannot cover get a `resync` event
+ * (docs/realtime.md, "Redis subscription loss").
  */
 @Injectable()
-export class SocketScaleOut implements OnApplicationShutdown {
+export class SocketScaleOutService implements OnApplicationShutdown {
   private readonly logger = new Logger('realtime:scale-out');
   private pub?: Redis;
   private sub?: Redis;
@@ -40,7 +41,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
   ) {}
 
   /** Installs the adapter; true when replicas are clustered through Redis. */
-  attach(io: Server): boolean {
+  attach(io: RealtimeServer): boolean {
     if (!this.redis) return false;
     this.pub = this.redis.duplicate({ connectionName: this.subscriberName.replace(/-sub$/, '-pub') });
     this.sub = this.redis.duplicate({ connectionName: this.subscriberName });
@@ -62,7 +63,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
       this.resyncing = this.sub!.ping()
         .then(() => {
           this.outageFrom = undefined;
-          return this.subscriptions.resync(this.fanout.subscribers(), since);
+          return this.subscriptions.resync(since);
         })
         .then((count) => {
           this.logger.log(`Redis subscription restored; ${count} clients replayed from offset ${since}`);
@@ -76,7 +77,7 @@ export class SocketScaleOut implements OnApplicationShutdown {
     io.adapter(
       createAdapter(this.pub, this.sub, {
         key: `${this.settings.REALTIME_REDIS_PREFIX}socket.io`,
-        requestsTimeout: 2000,
+        requestsTimeout: this.settings.SCALE_OUT_REQUEST_TIMEOUT_MS,
       }),
     );
     return true;

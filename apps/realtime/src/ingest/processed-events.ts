@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { BoundedMap } from './lru.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Which event ids this gateway has already handled, to drop broker redeliveries and outbox relay
- * retries (contract: "consumers de-duplicate by id"). With Redis the claim is shared by every
- * replica (SET NX with a TTL); without it, a bounded in-memory map.
+ * retries (docs/contract.md, Events: consumers de-duplicate by id). With Redis the claim is shared
+ * by every replica (SET NX with a TTL); without it, a bounded in-memory cache with the same TTL.
  */
 export interface ProcessedEvents {
   /** True if the caller is the first to claim `id` and should handle it. */
@@ -16,7 +16,11 @@ export interface ProcessedEvents {
 export const PROCESSED_EVENTS = Symbol('PROCESSED_EVENTS');
 
 export class MemoryProcessedEvents implements ProcessedEvents {
-  private readonly seen = new BoundedMap<string, true>(100_000);
+  private readonly seen: LRUCache<string, true>;
+
+  constructor(maxIds: number, ttlSeconds: number) {
+    this.seen = new LRUCache({ max: maxIds, ttl: ttlSeconds * 1000, ttlAutopurge: false });
+  }
 
   async claim(id: string): Promise<boolean> {
     if (this.seen.has(id)) return false;

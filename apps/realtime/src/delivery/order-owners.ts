@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { BoundedMap } from './lru.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * order id → owner, learnt from order.* events as they pass through the gateway. It authorizes
  * `order:{id}` subscriptions without a call to commerce for every order the gateway has seen; for
- * others, ChannelAccess asks commerce (when COMMERCE_URL is set).
+ * others, ChannelAccessService asks commerce through the CommercePort.
  */
 export interface OrderOwners {
   remember(orderId: string, userId: string): Promise<void>;
@@ -12,10 +12,13 @@ export interface OrderOwners {
 }
 
 export const ORDER_OWNERS = Symbol('ORDER_OWNERS');
-const TTL_SECONDS = 30 * 24 * 3600;
 
 export class MemoryOrderOwners implements OrderOwners {
-  private readonly owners = new BoundedMap<string, string>(200_000);
+  private readonly owners: LRUCache<string, string>;
+
+  constructor(max: number, ttlSeconds: number) {
+    this.owners = new LRUCache({ max, ttl: ttlSeconds * 1000 });
+  }
 
   async remember(orderId: string, userId: string): Promise<void> {
     this.owners.set(orderId, userId);
@@ -30,10 +33,11 @@ export class RedisOrderOwners implements OrderOwners {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly ttlSeconds: number,
   ) {}
 
   async remember(orderId: string, userId: string): Promise<void> {
-    await this.redis.set(`${this.prefix}order-owner:${orderId}`, userId, 'EX', TTL_SECONDS);
+    await this.redis.set(`${this.prefix}order-owner:${orderId}`, userId, 'EX', this.ttlSeconds);
   }
 
   async ownerOf(orderId: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import { CommercePort } from '../commerce/commerce.port.js';
 import { ORDER_OWNERS } from './order-owners.js';
 import type { OrderOwners } from './order-owners.js';
 
-export type AccessDecision = { ok: true; channel: string } | { ok: false; code: SocketErrorCode; message: string };
+type AccessDecision = { ok: true; channel: string } | { ok: false; code: SocketErrorCode; message: string };
 
 /**
  * Who may subscribe to what (docs/contract.md, Realtime). Public: `catalog`, `product:*`. Private:

@@ -4,7 +4,7 @@ import type { AnyEnvelope, EventEnvelope } from '@tandem/contracts';
 /** Channels one envelope may name (the contract's producers name at most a handful). */
 const MAX_CHANNELS = 16;
 
-export type ParsedEnvelope = { envelope: AnyEnvelope } | { error: string };
+type ParsedEnvelope = { envelope: AnyEnvelope } | { error: string };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -9,7 +9,7 @@ import type { Subscriber } from '../delivery/subscriber.js';
 /** Longest timer Node accepts; tokens live minutes, so this only guards against odd `exp` values. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export type SignInOutcome = 'ok' | 'invalid' | 'other_user';
+type SignInOutcome = 'ok' | 'invalid' | 'other_user';
 
 /**
  * The one authentication path of every client, socket or SSE (docs/contract.md, Realtime and

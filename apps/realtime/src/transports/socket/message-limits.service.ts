@@ -7,7 +7,7 @@ import { RealtimeMetrics } from '../../ops/realtime.metrics.js';
 import type { RealtimeSettings } from '../../realtime.config.js';
 import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
 
-export type LimitOutcome = 'ok' | 'limited' | 'abuse';
+type LimitOutcome = 'ok' | 'limited' | 'abuse';
 
 /**
  * Message budgets of clients (docs/contract.md, Realtime: "per-connection and per-IP rates are limited"). A socket

@@ -13,7 +13,7 @@ import { originAllowed } from './origin-policy.js';
  * connections while draining. Install with `useRealtimeAdapter(app)` before `listen` (main.ts
  * passes it to runApp as beforeListen; a standalone process must do the same).
  */
-export class RealtimeIoAdapter extends IoAdapter {
+class RealtimeIoAdapter extends IoAdapter {
   constructor(
     private readonly appContext: INestApplicationContext,
     private readonly settings: RealtimeSettings,

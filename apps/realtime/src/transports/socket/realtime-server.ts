@@ -12,7 +12,7 @@ import type {
 export const FANOUT_EVENT = 'tandem:fanout';
 
 /** Between replicas (`serverSideEmit`): the fan-out of one envelope. */
-export interface InterServerEvents {
+interface InterServerEvents {
   [FANOUT_EVENT]: (envelope: AnyEnvelope) => void;
 }
 
@@ -26,7 +26,7 @@ export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, 
  * typed `emit` cannot correlate a union of names with a union of payloads, so it would refuse
  * `emit(envelope.type, envelope)`; these signatures keep both sides checked at every call site.
  */
-export interface ClientEmitter {
+interface ClientEmitter {
   emit<T extends EventType>(event: T, envelope: EventEnvelope<T>): boolean;
   emit<N extends keyof GatewayNoticeMap>(event: N, notice: GatewayNoticeMap[N]): boolean;
 }

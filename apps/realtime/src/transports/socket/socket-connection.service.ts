@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ErrorAck } from '@tandem/contracts';
 import { channels } from '@tandem/contracts';
@@ -41,8 +42,8 @@ export class SocketConnectionService {
     this.io = io;
     // Socket.IO memory guide: the first HTTP request of each connection would otherwise stay
     // referenced for the connection's lifetime. Keep only the client address, then drop it.
-    io.engine.on('connection', (raw: { request: unknown; tandemIp?: string }) => {
-      raw.tandemIp = clientIp(raw.request as never, this.settings.TRUST_PROXY_HOPS);
+    io.engine.on('connection', (raw: { request: IncomingMessage | null; tandemIp?: string }) => {
+      if (raw.request) raw.tandemIp = clientIp(raw.request, this.settings.TRUST_PROXY_HOPS);
       raw.request = null;
     });
     io.use((socket, next) => {

@@ -61,7 +61,7 @@ export class RpcPayload implements RpcRequest {
   headers?: Record<string, string>;
 }
 
-export type PayloadResult<T> = { ok: true; payload: T } | { ok: false; message: string };
+type PayloadResult<T> = { ok: true; payload: T } | { ok: false; message: string };
 
 /**
  * Validates one socket payload against its schema: an object with the schema's fields and no

@@ -1,5 +1,5 @@
 /** The query and headers of `GET /api/v1/stream`, checked (docs/contract.md, SSE). */
-export interface StreamRequest {
+interface StreamRequest {
   /** Channel names as asked (deduplicated, trimmed); access is checked afterwards. */
   names: string[];
   /** From `Last-Event-ID`: replay like `since`. */
@@ -7,7 +7,7 @@ export interface StreamRequest {
 }
 
 /** A field and why it is wrong (a 400 problem's `errors` entry). */
-export interface StreamRequestProblem {
+interface StreamRequestProblem {
   title: string;
   field: string;
   message: string;

@@ -7,9 +7,10 @@ import { RealtimeConfig, RealtimeSettings } from './realtime.config.js';
 function documentedVariables(): Map<string, string> {
   const doc = readFileSync(new URL('../../../docs/realtime.md', import.meta.url), 'utf8');
   const section = doc.slice(doc.indexOf('### Configuration'));
-  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| variable |')));
+  const start = section.search(/^\| variable /m);
+  const table = section.slice(start, section.indexOf('\n\n', start));
   const rows = new Map<string, string>();
-  for (const match of table.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)) rows.set(match[1]!, match[2]!.trim());
+  for (const match of table.matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|([^|]+)\|/gm)) rows.set(match[1]!, match[2]!.trim());
   return rows;
 }
 

@@ -101,6 +101,15 @@ describe('ClientRegistry', () => {
     expect(client.token).toBe('t2');
   });
 
+  it('does not index a channel for a client that is gone (it closed while subscribing)', async () => {
+    const client = new FakeClient('a');
+    registry.add(client);
+    registry.remove(client);
+    expect(registry.join(client, 'catalog')).toBe(false);
+    expect(registry.inChannels(['catalog']).size).toBe(0);
+    expect(await gauge(metrics, 'subscriptions')).toBe(0);
+  });
+
   it('refuses new clients once draining', () => {
     expect(registry.accepting).toBe(true);
     registry.draining = true;

@@ -50,9 +50,9 @@ export class ClientRegistry {
     if (known) this.index(client, principal);
   }
 
-  /** Adds a channel to the client; false when it already had it. */
+  /** Adds a channel to the client; false when it already had it or is gone (closed mid-subscribe). */
   join(client: Subscriber, channel: string): boolean {
-    if (client.channels.has(channel)) return false;
+    if (this.byId.get(client.id) !== client || client.channels.has(channel)) return false;
     client.channels.add(channel);
     addTo(this.byChannel, channel, client);
     this.metrics.subscriptions.inc();

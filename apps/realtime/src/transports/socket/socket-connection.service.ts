@@ -16,6 +16,12 @@ export function errorAck(code: ErrorAck['error']['code'], message: string): Erro
   return { ok: false, error: { code, message } };
 }
 
+interface Handshake {
+  ip: string;
+  /** Absent for an anonymous socket. */
+  identity?: { principal: Principal; token: string };
+}
+
 /** Socket.IO room of a user's sockets on every replica: the Redis adapter counts them cluster-wide. */
 const userRoom = (userId: string) => `user:${userId}`;
 
@@ -27,8 +33,8 @@ const userRoom = (userId: string) => `user:${userId}`;
  */
 @Injectable()
 export class SocketConnectionService {
-  /** Clients authenticated by the handshake, until Nest's handleConnection registers them. */
-  private readonly handshaken = new WeakMap<RealtimeSocket, SocketSubscriber>();
+  /** What the handshake learnt of each socket, until Nest's handleConnection registers it. */
+  private readonly handshaken = new WeakMap<RealtimeSocket, Handshake>();
   private io?: RealtimeServer;
 
   constructor(
@@ -60,33 +66,39 @@ export class SocketConnectionService {
     return client instanceof SocketSubscriber ? client : undefined;
   }
 
+  /** No token → anonymous; a token must verify, and its user must be under the connection cap. */
   private async handshake(socket: RealtimeSocket): Promise<void> {
     const ip = (socket.conn as unknown as { tandemIp?: string }).tandemIp ?? socket.conn.remoteAddress;
-    const client = new SocketSubscriber(socket, ip, {
-      seenIds: this.settings.CLIENT_SEEN_IDS,
-      maxBuffered: this.settings.CLIENT_MAX_BUFFERED,
-    });
     const auth: unknown = socket.handshake.auth;
     const token = typeof auth === 'object' && auth !== null ? (auth as { token?: unknown }).token : undefined;
-    if (token !== undefined && token !== null) {
-      const principal = typeof token === 'string' ? await this.auth.verify(token) : undefined;
-      if (!principal) throw new Error('unauthorized');
-      if (await this.overCap(principal)) throw new Error('too_many_connections');
-      this.auth.signIn(client, principal, token as string);
+    if (token === undefined || token === null) {
+      this.handshaken.set(socket, { ip });
+      return;
     }
-    this.handshaken.set(socket, client);
+    const principal = typeof token === 'string' ? await this.auth.verify(token) : undefined;
+    if (!principal) throw new Error('unauthorized');
+    if (await this.overCap(principal)) throw new Error('too_many_connections');
+    this.handshaken.set(socket, { ip, identity: { principal, token: token as string } });
   }
 
   connected(socket: RealtimeSocket): void {
-    const client = this.handshaken.get(socket);
+    const handshake = this.handshaken.get(socket);
     this.handshaken.delete(socket);
-    if (!client) {
+    if (!handshake) {
       socket.disconnect(true);
       return;
     }
+    const client = new SocketSubscriber(socket, handshake.ip, {
+      seenIds: this.settings.CLIENT_SEEN_IDS,
+      maxBuffered: this.settings.CLIENT_MAX_BUFFERED,
+    });
     this.registry.add(client);
     socket.use((packet, next) => this.limit(client, packet, next));
-    if (client.principal) this.enterUser(client, client.principal);
+    if (handshake.identity) {
+      const { principal, token } = handshake.identity;
+      this.auth.signIn(client, principal, token);
+      this.enterUser(client, principal);
+    }
   }
 
   disconnected(socket: RealtimeSocket): void {

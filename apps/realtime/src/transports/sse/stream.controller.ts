@@ -88,8 +88,8 @@ export class StreamController {
       res,
       this.settings.SSE_MAX_UNSENT_BYTES,
     );
-    if (identity) this.auth.signIn(client, identity.principal, identity.token);
     this.registry.add(client);
+    if (identity) this.auth.signIn(client, identity.principal, identity.token);
     const heartbeat = setInterval(() => client.comment('hb'), this.settings.SSE_HEARTBEAT_MS);
     heartbeat.unref();
     client.onClose = () => {

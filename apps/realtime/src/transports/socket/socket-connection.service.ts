@@ -76,9 +76,9 @@ export class SocketConnectionService {
       return;
     }
     const principal = typeof token === 'string' ? await this.auth.verify(token) : undefined;
-    if (!principal) throw new Error('unauthorized');
+    if (!principal || typeof token !== 'string') throw new Error('unauthorized');
     if (await this.overCap(principal)) throw new Error('too_many_connections');
-    this.handshaken.set(socket, { ip, identity: { principal, token: token as string } });
+    this.handshaken.set(socket, { ip, identity: { principal, token } });
   }
 
   connected(socket: RealtimeSocket): void {

@@ -236,3 +236,27 @@ describe('realtime gateway (medium: in-process broker, memory stores, local veri
     expect(badToken.status).toBe(401);
   });
 });
+
+describe('realtime gateway drain (medium)', () => {
+  it('on shutdown closes sockets at the transport level (they may reconnect) and ends SSE streams', async () => {
+    const issuer = await TestIssuer.local();
+    const broker = new InProcessBroker();
+    const verifier = AccessTokenVerifier.local(issuer.jwks, { issuer: 'tandem-auth', audience: 'tandem' });
+    const gateway = await startApp(
+      'realtime',
+      RealtimeSettings,
+      (settings) => MediumRealtimeModule.forRoot(settings, { eventSource: broker, verifier }),
+      { SHUTDOWN_DRAIN_MS: '50', SHUTDOWN_DRAIN_STEPS: '2' },
+      (app) => useRealtimeAdapter(app),
+    );
+    const socket = await connect(gateway.url);
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    const res = await fetch(`${gateway.url}/api/v1/stream?channels=catalog`);
+    const body = res.text();
+    await gateway.close();
+    expect(await reason).toBe('transport close');
+    expect(await body).toContain(': ok');
+    socket.close();
+    await broker.close();
+  });
+});

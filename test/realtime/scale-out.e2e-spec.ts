@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import type { EventEnvelope, SubscribeAck } from '@tandem/contracts';
 import type { RabbitMqBroker } from '@tandem/messaging';
-import { SocketScaleOut } from '../../apps/realtime/src/socket-scale-out.js';
+import { SocketScaleOutService } from '../../apps/realtime/src/transports/socket/socket-scale-out.service.js';
 import {
   connect,
   emitAck,
@@ -133,7 +133,7 @@ describe('realtime gateway scale-out (replicas sharing Redis)', () => {
     const seen = record(onPassive);
     await emitAck(onPassive, 'subscribe', { channel, since: warmup.offset - 1 });
     await waitFor(() => seen.length === 1, 3000, 'warm-up event');
-    const scaleOut = passive.app.get(SocketScaleOut);
+    const scaleOut = passive.app.get(SocketScaleOutService);
     const redis = new Redis(REDIS_URL);
     const clients = (await redis.client('LIST')) as string;
     const id = new RegExp(`id=(\\d+) .*name=${scaleOut.subscriberName} `).exec(clients)?.[1];

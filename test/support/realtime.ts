@@ -8,9 +8,7 @@ import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { Channel, EventEnvelope, EventType } from '@tandem/contracts';
 import { RabbitMqBroker } from '@tandem/messaging';
-import { RealtimeConfig } from '../../apps/realtime/src/realtime.config.js';
-import { useRealtimeAdapter } from '../../apps/realtime/src/realtime-io.adapter.js';
-import { RealtimeAppModule } from '../../apps/realtime/src/realtime.module.js';
+import { RealtimeAppModule, RealtimeConfig, useRealtimeAdapter } from '../../apps/realtime/src/index.js';
 import { startApp } from './apps.js';
 import type { RunningApp } from './apps.js';
 
@@ -37,14 +35,25 @@ export class TestIssuer {
     res.end(JSON.stringify({ keys: [this.key.jwk] }));
   });
 
+  /** An issuer serving its JWKS over HTTP at `url`. */
   static async start(): Promise<TestIssuer> {
+    const issuer = await TestIssuer.local();
+    await new Promise<void>((resolve) => issuer.server.listen(0, '127.0.0.1', resolve));
+    issuer.url = `http://127.0.0.1:${(issuer.server.address() as AddressInfo).port}/jwks`;
+    return issuer;
+  }
+
+  /** An issuer without a server: verify its tokens with `AccessTokenVerifier.local(issuer.jwks, …)`. */
+  static async local(): Promise<TestIssuer> {
     const issuer = new TestIssuer();
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(publicKey);
     issuer.key = { privateKey, jwk: { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' } };
-    await new Promise<void>((resolve) => issuer.server.listen(0, '127.0.0.1', resolve));
-    issuer.url = `http://127.0.0.1:${(issuer.server.address() as AddressInfo).port}/jwks`;
     return issuer;
+  }
+
+  get jwks(): { keys: JWK[] } {
+    return { keys: [this.key.jwk] };
   }
 
   token(
@@ -63,6 +72,7 @@ export class TestIssuer {
   }
 
   close(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -2,6 +2,10 @@
  * The realtime gateway's public entry: what another app (standalone) may use. Nothing outside
  * apps/realtime imports any other file of it (enforced by lint).
  */
-export { RealtimeAppModule, RealtimeBrokerProbe, RealtimeModule } from './realtime.module.js';
-export { RealtimeConfig } from './realtime.config.js';
-export { useRealtimeAdapter } from './realtime-io.adapter.js';
+export { RealtimeAppModule, RealtimeModule } from './realtime.module.js';
+export type { RealtimeDeps } from './realtime.module.js';
+export { RealtimeBrokerProbe } from './ops/broker.probe.js';
+export { RealtimeConfig, RealtimeSettings } from './realtime.config.js';
+export { CommercePort } from './commerce/commerce.port.js';
+export { HttpCommercePort } from './commerce/http-commerce.port.js';
+export { useRealtimeAdapter } from './transports/socket/realtime-io.adapter.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { runApp } from '@tandem/platform';
 import { RealtimeConfig } from './realtime.config.js';
-import { useRealtimeAdapter } from './realtime-io.adapter.js';
+import { useRealtimeAdapter } from './transports/socket/realtime-io.adapter.js';
 import { RealtimeAppModule } from './realtime.module.js';
 
 await runApp({

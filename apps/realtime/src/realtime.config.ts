@@ -1,19 +1,13 @@
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { BaseConfig, IsServiceUrl, OptionalInt } from '@tandem/platform';
 
-/** Validated once at boot (style.md); every knob of the gateway lives here. See docs/realtime.md. */
-export class RealtimeConfig extends BaseConfig {
-  @IsServiceUrl(['amqp:', 'amqps:'])
-  BROKER_URL!: string;
-
-  @IsServiceUrl(['http:', 'https:'])
-  AUTH_JWKS_URL!: string;
-
-  @IsOptional()
-  @IsServiceUrl(['http:', 'https:'])
-  COMMERCE_URL?: string;
-
-  /** Durable queue shared by every replica (competing consumers); `<queue>.dead` holds poison messages. */
+/**
+ * Every feature knob of the gateway, each optional with its default (validated once at boot; see
+ * docs/realtime.md, "Configuration", whose table a unit test checks against this class). A
+ * standalone process validates this class as is; the deployed app validates RealtimeConfig.
+ */
+export class RealtimeSettings extends BaseConfig {
+  /** Durable queue shared by every replica (single active consumer); `<queue>.dead` holds poison messages. */
   @IsOptional()
   @Matches(/^[A-Za-z0-9._-]{1,200}$/)
   REALTIME_QUEUE: string = 'tandem.realtime';
@@ -32,6 +26,10 @@ export class RealtimeConfig extends BaseConfig {
   @OptionalInt(1, 100)
   BROKER_MAX_ATTEMPTS: number = 5;
 
+  /** Largest broker message accepted; a bigger one is dead-lettered (an Order of 100 lines is far below). */
+  @OptionalInt(1024, 16 * 1024 * 1024)
+  BROKER_MAX_MESSAGE_BYTES: number = 256 * 1024;
+
   /** Events kept per channel for `since` replay. */
   @OptionalInt(1, 100_000)
   HISTORY_MAX_EVENTS: number = 1000;
@@ -43,6 +41,29 @@ export class RealtimeConfig extends BaseConfig {
   /** How long a processed event id is remembered to drop broker redeliveries. */
   @OptionalInt(1)
   DEDUP_TTL_SECONDS: number = 24 * 3600;
+
+  /** Without Redis: event ids remembered in memory to drop redeliveries (least recently used go first). */
+  @OptionalInt(1000, 10_000_000)
+  MEMORY_DEDUP_MAX_IDS: number = 100_000;
+
+  /** How long an order's owner, learnt from its events, authorizes `order:{id}` subscriptions. */
+  @OptionalInt(60)
+  ORDER_OWNER_TTL_SECONDS: number = 30 * 24 * 3600;
+
+  /** Without Redis: order owners remembered in memory (least recently used go first). */
+  @OptionalInt(1000, 10_000_000)
+  MEMORY_ORDER_OWNERS_MAX: number = 200_000;
+
+  /**
+   * Event ids each client remembers, so that a replay does not repeat what it already received.
+   * The default equals HISTORY_MAX_EVENTS: a replay of one channel never repeats an event.
+   */
+  @OptionalInt(16, 100_000)
+  CLIENT_SEEN_IDS: number = 1000;
+
+  /** Live events held back for a client while one of its channels replays; beyond, the client is closed. */
+  @OptionalInt(16, 1_000_000)
+  CLIENT_MAX_BUFFERED: number = 5000;
 
   /** Largest Socket.IO message (bytes); bigger ones close the connection. */
   @OptionalInt(1024, 1024 * 1024)
@@ -60,26 +81,53 @@ export class RealtimeConfig extends BaseConfig {
   @OptionalInt(1)
   MAX_CONNECTIONS_PER_USER: number = 20;
 
+  /** Channels one socket may subscribe to. */
   @OptionalInt(1, 1000)
   MAX_SUBSCRIPTIONS_PER_SOCKET: number = 100;
+
+  /** How long a request to the other replicas (the per-user connection count) may take. */
+  @OptionalInt(100, 60_000)
+  SCALE_OUT_REQUEST_TIMEOUT_MS: number = 2000;
+
+  /** Channels one SSE request may name. */
+  @OptionalInt(1, 1000)
+  SSE_MAX_CHANNELS: number = 20;
 
   /** SSE heartbeat comment interval. */
   @OptionalInt(100)
   SSE_HEARTBEAT_MS: number = 15_000;
 
-  /** On SIGTERM, clients are disconnected spread over this many milliseconds. */
+  /** An SSE stream with more than this unsent (a reader that cannot keep up) is closed. */
+  @OptionalInt(16 * 1024, 64 * 1024 * 1024)
+  SSE_MAX_UNSENT_BYTES: number = 1024 * 1024;
+
+  /** On SIGTERM, clients are disconnected spread over this many milliseconds… */
   @OptionalInt(0, 60_000)
   SHUTDOWN_DRAIN_MS: number = 5000;
 
+  /** …in this many batches. */
+  @OptionalInt(1, 1000)
+  SHUTDOWN_DRAIN_STEPS: number = 10;
+
+  /** Timeout of one forwarded `rpc` call. */
   @OptionalInt(100, 60_000)
   RPC_TIMEOUT_MS: number = 10_000;
+
+  /** Largest `rpc` request body (JSON bytes); a bigger one is answered 413. */
+  @OptionalInt(1024, 1024 * 1024)
+  RPC_MAX_BODY_BYTES: number = 64 * 1024;
 }
 
-/**
- * What the feature module needs. The deployed app validates a full RealtimeConfig; a standalone
- * process that injects its own event source and verifier may leave BROKER_URL / AUTH_JWKS_URL out.
- */
-export type RealtimeSettings = Omit<RealtimeConfig, 'BROKER_URL' | 'AUTH_JWKS_URL'> & {
-  BROKER_URL?: string;
-  AUTH_JWKS_URL?: string;
-};
+/** The gateway deployed on its own: its feature knobs plus the services it must reach. */
+export class RealtimeConfig extends RealtimeSettings {
+  @IsServiceUrl(['amqp:', 'amqps:'])
+  BROKER_URL!: string;
+
+  @IsServiceUrl(['http:', 'https:'])
+  AUTH_JWKS_URL!: string;
+
+  /** Commerce's API, for `rpc` and order ownership; without it `rpc` answers 503. */
+  @IsOptional()
+  @IsServiceUrl(['http:', 'https:'])
+  COMMERCE_URL?: string;
+}

@@ -1,32 +1,36 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RabbitMqBroker } from '@tandem/messaging';
 import type { EventConsumerSource } from '@tandem/messaging';
 import { HealthModule, loggingModule, MetricsModule, REDIS, RedisModule, RedisProbe } from '@tandem/platform';
-import type { ReadinessProbe } from '@tandem/platform';
 import { AccessTokenVerifier } from '@tandem/security';
-import { ChannelAccess } from './channel-access.js';
-import { CommerceClient } from './commerce.client.js';
-import { DrainService } from './drain.service.js';
-import { EventConsumer } from './event-consumer.service.js';
-import { EVENT_HISTORY, MemoryEventHistory, RedisEventHistory } from './event-history.js';
-import type { EventHistory } from './event-history.js';
-import type { OrderOwners } from './order-owners.js';
-import type { ProcessedEvents } from './processed-events.js';
-import { FanoutService } from './fanout.service.js';
-import { MessageLimits } from './message-limits.js';
-import { MemoryOrderOwners, ORDER_OWNERS, RedisOrderOwners } from './order-owners.js';
-import { MemoryProcessedEvents, PROCESSED_EVENTS, RedisProcessedEvents } from './processed-events.js';
-import { RealtimeConfig } from './realtime.config.js';
-import type { RealtimeSettings } from './realtime.config.js';
-import { RealtimeGateway } from './realtime.gateway.js';
-import { RealtimeMetrics } from './realtime.metrics.js';
+import { CommercePort, UnavailableCommercePort } from './commerce/commerce.port.js';
+import { HttpCommercePort } from './commerce/http-commerce.port.js';
+import { ChannelAccessService } from './delivery/channel-access.service.js';
+import { ClientRegistry } from './delivery/client-registry.service.js';
+import { FanoutService } from './delivery/fanout.service.js';
+import { MemoryOrderOwners, ORDER_OWNERS, RedisOrderOwners } from './delivery/order-owners.js';
+import type { OrderOwners } from './delivery/order-owners.js';
+import { SubscriptionService } from './delivery/subscription.service.js';
+import { EVENT_HISTORY } from './history/event-history.js';
+import type { EventHistory } from './history/event-history.js';
+import { MemoryEventHistory } from './history/memory-event-history.js';
+import { RedisEventHistory } from './history/redis-event-history.js';
+import { EventConsumerService } from './ingest/event-consumer.service.js';
+import { MemoryProcessedEvents, PROCESSED_EVENTS, RedisProcessedEvents } from './ingest/processed-events.js';
+import type { ProcessedEvents } from './ingest/processed-events.js';
+import { RealtimeBrokerProbe } from './ops/broker.probe.js';
+import { DrainService } from './ops/drain.service.js';
+import { RealtimeMetrics } from './ops/realtime.metrics.js';
+import type { RealtimeConfig, RealtimeSettings } from './realtime.config.js';
 import { REALTIME_EVENT_SOURCE, REALTIME_OWNS_SOURCE, REALTIME_SETTINGS } from './realtime.tokens.js';
-import { SocketScaleOut } from './socket-scale-out.js';
-import { SocketSessions } from './socket-sessions.service.js';
-import { StreamController, StreamRegistry } from './stream.controller.js';
-import { SubscriptionService } from './subscriptions.service.js';
+import { ClientAuthService } from './transports/client-auth.service.js';
+import { MessageLimitsService } from './transports/socket/message-limits.service.js';
+import { RealtimeGateway } from './transports/socket/realtime.gateway.js';
+import { SocketConnectionService } from './transports/socket/socket-connection.service.js';
+import { SocketScaleOutService } from './transports/socket/socket-scale-out.service.js';
+import { StreamController } from './transports/sse/stream.controller.js';
 
 /** What a host process may inject instead of the deployed defaults. */
 export interface RealtimeDeps {
@@ -34,16 +38,8 @@ export interface RealtimeDeps {
   eventSource?: EventConsumerSource;
   /** How access tokens are checked. Default: auth's JWKS at AUTH_JWKS_URL. */
   verifier?: AccessTokenVerifier;
-}
-
-/** Readiness: the gateway is ready once it consumes from the broker. */
-@Injectable()
-export class RealtimeBrokerProbe implements ReadinessProbe {
-  readonly name = 'broker';
-  constructor(private readonly consumer: EventConsumer) {}
-  check(): Promise<void> {
-    return this.consumer.check();
-  }
+  /** How commerce is reached. Default: HTTP at COMMERCE_URL; neither → `rpc` answers 503. */
+  commerce?: CommercePort;
 }
 
 /**
@@ -54,16 +50,17 @@ export class RealtimeBrokerProbe implements ReadinessProbe {
  *     RedisModule.forRoot(undefined, 'standalone'), // REDIS must be provided (null → in-memory
  *                                                   // adapter, history, dedup and limits)
  *     MetricsModule,
- *     RealtimeModule.register(settings, { eventSource: inProcessBroker, verifier: AccessTokenVerifier.local(jwks, …) }),
+ *     RealtimeModule.register(settings, { eventSource, verifier, commerce }),
  *   ]
  * and, before listen: `useRealtimeAdapter(app)` (the Socket.IO server options: Origin check,
- * message size, draining). `settings` is a RealtimeConfig (e.g. loadConfig('realtime',
- * RealtimeConfig, env) with BROKER_URL / AUTH_JWKS_URL optional: see RealtimeSettings); the
- * injected broker stays owned (and closed) by the host.
+ * message size, draining). `settings` is a RealtimeSettings (every knob, defaults included); a
+ * RealtimeConfig also brings BROKER_URL / AUTH_JWKS_URL / COMMERCE_URL for the defaults above.
+ * An injected event source stays owned (and closed) by the host.
  */
 @Module({})
 export class RealtimeModule {
   static register(settings: RealtimeSettings, deps: RealtimeDeps = {}): DynamicModule {
+    const urls: Partial<RealtimeConfig> = settings;
     const storeOf = <T>(memory: () => T, redis: (client: Redis) => T) => ({
       inject: [REDIS],
       useFactory: (client: Redis | null) => (client ? redis(client) : memory()),
@@ -82,8 +79,8 @@ export class RealtimeModule {
           provide: REALTIME_EVENT_SOURCE,
           useFactory: () => {
             if (deps.eventSource) return deps.eventSource;
-            if (!settings.BROKER_URL) throw new Error('realtime needs BROKER_URL or an injected event source');
-            return new RabbitMqBroker(settings.BROKER_URL, 'realtime');
+            if (!urls.BROKER_URL) throw new Error('realtime needs BROKER_URL or an injected event source');
+            return new RabbitMqBroker(urls.BROKER_URL, 'realtime');
           },
         },
         { provide: REALTIME_OWNS_SOURCE, useValue: deps.eventSource === undefined },
@@ -91,11 +88,19 @@ export class RealtimeModule {
           provide: AccessTokenVerifier,
           useFactory: () => {
             if (deps.verifier) return deps.verifier;
-            if (!settings.AUTH_JWKS_URL) throw new Error('realtime needs AUTH_JWKS_URL or an injected verifier');
-            return AccessTokenVerifier.remote(settings.AUTH_JWKS_URL, {
+            if (!urls.AUTH_JWKS_URL) throw new Error('realtime needs AUTH_JWKS_URL or an injected verifier');
+            return AccessTokenVerifier.remote(urls.AUTH_JWKS_URL, {
               issuer: settings.JWT_ISSUER,
               audience: settings.JWT_AUDIENCE,
             });
+          },
+        },
+        {
+          provide: CommercePort,
+          useFactory: (): CommercePort => {
+            if (deps.commerce) return deps.commerce;
+            if (!urls.COMMERCE_URL) return new UnavailableCommercePort();
+            return new HttpCommercePort(urls.COMMERCE_URL, settings.RPC_TIMEOUT_MS);
           },
         },
         {
@@ -108,31 +113,31 @@ export class RealtimeModule {
         {
           provide: PROCESSED_EVENTS,
           ...storeOf<ProcessedEvents>(
-            () => new MemoryProcessedEvents(),
+            () => new MemoryProcessedEvents(settings.MEMORY_DEDUP_MAX_IDS, settings.DEDUP_TTL_SECONDS),
             (client) => new RedisProcessedEvents(client, prefix, settings.DEDUP_TTL_SECONDS),
           ),
         },
         {
           provide: ORDER_OWNERS,
           ...storeOf<OrderOwners>(
-            () => new MemoryOrderOwners(),
-            (client) => new RedisOrderOwners(client, prefix),
+            () => new MemoryOrderOwners(settings.MEMORY_ORDER_OWNERS_MAX, settings.ORDER_OWNER_TTL_SECONDS),
+            (client) => new RedisOrderOwners(client, prefix, settings.ORDER_OWNER_TTL_SECONDS),
           ),
         },
         RealtimeMetrics,
+        ClientRegistry,
+        ClientAuthService,
         FanoutService,
         SubscriptionService,
-        CommerceClient,
-        ChannelAccess,
-        MessageLimits,
-        SocketSessions,
-        SocketScaleOut,
-        EventConsumer,
-        StreamRegistry,
+        ChannelAccessService,
+        MessageLimitsService,
+        SocketConnectionService,
+        SocketScaleOutService,
+        EventConsumerService,
         DrainService,
         RealtimeGateway,
       ],
-      exports: [EventConsumer, REALTIME_SETTINGS],
+      exports: [EventConsumerService, REALTIME_SETTINGS],
     };
   }
 }

@@ -6,7 +6,7 @@ import { InProcessBroker } from '@tandem/messaging';
 import { configureHttpApp } from '@tandem/platform';
 import { AccessTokenVerifier } from '@tandem/security';
 import { SigningKeys } from '../../auth/src/signing-keys.js';
-import { useRealtimeAdapter } from '../../realtime/src/realtime-io.adapter.js';
+import { useRealtimeAdapter } from '../../realtime/src/index.js';
 import { databaseOptions, migrateStandalone } from './database.js';
 import { ensureDemoData } from './demo-data.js';
 import type { DemoDataReport } from './demo-data.js';

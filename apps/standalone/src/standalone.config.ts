@@ -2,7 +2,7 @@ import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { BaseConfig, ConfigError, IsServiceUrl, loadConfig, ToBoolean } from '@tandem/platform';
 import { AuthConfig } from '../../auth/src/auth.config.js';
 import { CommerceConfig } from '../../commerce/src/commerce.config.js';
-import { RealtimeConfig } from '../../realtime/src/realtime.config.js';
+import { RealtimeConfig } from '../../realtime/src/index.js';
 
 /**
  * Variables only standalone reads. The apps' own variables (ACCESS_TOKEN_TTL, HISTORY_MAX_EVENTS…)

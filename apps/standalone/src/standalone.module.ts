@@ -7,7 +7,7 @@ import { DatabaseProbe, HealthModule, loggingModule, MetricsModule, RedisModule,
 import { AccessTokenVerifier, SecurityModule } from '@tandem/security';
 import { AuthModule } from '../../auth/src/auth.module.js';
 import { CommerceModule } from '../../commerce/src/commerce.module.js';
-import { RealtimeBrokerProbe, RealtimeModule } from '../../realtime/src/realtime.module.js';
+import { RealtimeBrokerProbe, RealtimeModule } from '../../realtime/src/index.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
 import { RelayWaker } from './relay-waker.js';
 import type { StandaloneSettings } from './standalone.config.js';

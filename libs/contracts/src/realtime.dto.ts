@@ -65,10 +65,18 @@ export interface SessionExpiredNotice {
 export type ServerToClientEvents = {
   [T in EventType]: (envelope: EventEnvelope<T>) => void;
 } & {
-  [T in ControlEventType]: (envelope: ControlEnvelope<T>) => void;
+  [N in keyof GatewayNoticeMap]: (notice: GatewayNoticeMap[N]) => void;
+};
+
+/**
+ * What the gateway tells a client besides the stream's events: `session.expired`, `resync`, and
+ * the `session.revoked` control message before it closes that session's connections.
+ */
+export type GatewayNoticeMap = {
+  [SESSION_EXPIRED_EVENT]: SessionExpiredNotice;
+  [RESYNC_EVENT]: ResyncNotice;
 } & {
-  [SESSION_EXPIRED_EVENT]: (notice: SessionExpiredNotice) => void;
-  [RESYNC_EVENT]: (notice: ResyncNotice) => void;
+  [T in ControlEventType]: ControlEnvelope<T>;
 };
 
 export interface ClientToServerEvents {

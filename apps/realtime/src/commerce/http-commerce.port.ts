@@ -1,0 +1,68 @@
+import type { RpcRequest, RpcResponse } from '@tandem/contracts';
+import { CommercePort } from './commerce.port.js';
+
+/** Response headers handed back to the rpc caller. */
+const RETURNED_HEADERS = ['content-type', 'etag', 'location', 'retry-after', 'x-stream-offset', 'x-request-id'];
+
+/** Commerce over HTTP at COMMERCE_URL: the deployed gateway's only HTTP dependency. */
+export class HttpCommercePort extends CommercePort {
+  private readonly base: URL;
+
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {
+    super();
+    this.base = new URL(baseUrl);
+  }
+
+  async orderStatus(orderId: string, token: string | undefined): Promise<number> {
+    if (!token) return 404;
+    const res = await this.fetch(`/api/v1/orders/${encodeURIComponent(orderId)}`, {
+      method: 'GET',
+      headers: this.auth(token),
+    });
+    await res.body?.cancel();
+    return res.status;
+  }
+
+  async call(request: RpcRequest, token: string | undefined): Promise<RpcResponse> {
+    const headers: Record<string, string> = { ...request.headers, ...this.auth(token) };
+    let body: string | undefined;
+    if (request.body !== undefined && request.method !== 'GET') {
+      body = JSON.stringify(request.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    let res: Response;
+    try {
+      res = await this.fetch(request.path, { method: request.method, headers, body });
+    } catch {
+      return { status: 502, headers: {}, body: null };
+    }
+    const returned: Record<string, string> = {};
+    for (const name of RETURNED_HEADERS) {
+      const value = res.headers.get(name);
+      if (value !== null) returned[name] = value;
+    }
+    const text = await res.text();
+    let parsed: unknown = text.length > 0 ? text : null;
+    if ((returned['content-type'] ?? '').includes('json') && text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, headers: returned, body: parsed };
+  }
+
+  private auth(token: string | undefined): Record<string, string> {
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  private fetch(path: string, init: RequestInit): Promise<Response> {
+    const url = new URL(path, this.base);
+    if (url.origin !== this.base.origin) throw new Error('path left the commerce origin');
+    return fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+  }
+}

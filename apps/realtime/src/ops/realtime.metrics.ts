@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsRegistry } from '@tandem/platform';
+
+/** The gateway's metrics (docs/realtime.md, "Metrics"), on the app's own registry. */
+@Injectable()
+export class RealtimeMetrics {
+  readonly connectedSockets: Gauge;
+  readonly sseStreams: Gauge;
+  readonly subscriptions: Gauge;
+  readonly eventsConsumed: Counter<'result'>;
+  readonly eventsEmitted: Counter;
+  readonly lag: Histogram;
+  readonly recoveries: Counter<'recovered'>;
+  readonly rateLimited: Counter<'scope'>;
+
+  constructor(registry: MetricsRegistry) {
+    const registers = [registry];
+    this.connectedSockets = new Gauge({
+      name: 'realtime_connected_sockets',
+      help: 'Socket.IO connections on this replica',
+      registers,
+    });
+    this.sseStreams = new Gauge({ name: 'realtime_sse_streams', help: 'Open SSE streams on this replica', registers });
+    this.subscriptions = new Gauge({
+      name: 'realtime_subscriptions',
+      help: 'Channel subscriptions (sockets and SSE) on this replica',
+      registers,
+    });
+    this.eventsConsumed = new Counter({
+      name: 'realtime_events_consumed_total',
+      help: 'Broker deliveries by outcome (handled, duplicate, invalid, failed, dead_lettered)',
+      labelNames: ['result'] as const,
+      registers,
+    });
+    this.eventsEmitted = new Counter({
+      name: 'realtime_events_emitted_total',
+      help: 'Events written to clients (one per socket or stream that received it)',
+      registers,
+    });
+    this.lag = new Histogram({
+      name: 'realtime_publish_to_emit_seconds',
+      help: 'Time from an event occurredAt to its emit on this replica',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.recoveries = new Counter({
+      name: 'realtime_recoveries_total',
+      help: 'subscribe/SSE resumes with since, by outcome',
+      labelNames: ['recovered'] as const,
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'realtime_rate_limited_total',
+      help: 'Messages refused by a rate limit, by scope (socket, ip)',
+      labelNames: ['scope'] as const,
+      registers,
+    });
+  }
+}

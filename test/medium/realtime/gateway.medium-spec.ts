@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import type { EventEnvelope, RpcRequest, RpcResponse } from '@tandem/contracts';
+import { InProcessBroker } from '@tandem/messaging';
+import { MetricsModule, RedisModule } from '@tandem/platform';
+import { AccessTokenVerifier } from '@tandem/security';
+import {
+  CommercePort,
+  RealtimeModule,
+  RealtimeSettings,
+  useRealtimeAdapter,
+} from '../../../apps/realtime/src/index.js';
+import type { RealtimeDeps } from '../../../apps/realtime/src/index.js';
+import { startApp } from '../../support/apps.js';
+import type { RunningApp } from '../../support/apps.js';
+import { connect, emitAck, envelope, record, TestIssuer, waitFor } from '../../support/realtime.js';
+import type { Client } from '../../support/realtime.js';
+
+/** Commerce in memory: one order with its owner's token, and a record of every rpc call. */
+class FakeCommerce extends CommercePort {
+  readonly orderId = randomUUID();
+  ownerToken = '';
+  calls: Array<{ request: RpcRequest; token: string | undefined }> = [];
+
+  async orderStatus(orderId: string, token: string | undefined): Promise<number> {
+    return orderId === this.orderId && token === this.ownerToken ? 200 : 404;
+  }
+
+  async call(request: RpcRequest, token: string | undefined): Promise<RpcResponse> {
+    this.calls.push({ request, token });
+    return { status: 201, headers: { 'x-stream-offset': '7' }, body: { echoed: request.body ?? null } };
+  }
+}
+
+/** The realtime feature with in-process fakes of every boundary: no broker, Redis, auth or commerce. */
+@Module({})
+class MediumRealtimeModule {
+  static forRoot(settings: RealtimeSettings, deps: RealtimeDeps): DynamicModule {
+    return {
+      module: MediumRealtimeModule,
+      imports: [RedisModule.forRoot(undefined, 'medium'), MetricsModule, RealtimeModule.register(settings, deps)],
+    };
+  }
+}
+
+describe('realtime gateway (medium: in-process broker, memory stores, local verifier, fake commerce)', () => {
+  let issuer: TestIssuer;
+  let broker: InProcessBroker;
+  let commerce: FakeCommerce;
+  let gateway: RunningApp<RealtimeSettings>;
+  const sockets: Client[] = [];
+
+  async function open(token?: string): Promise<Client> {
+    const socket = await connect(gateway.url, { token });
+    sockets.push(socket);
+    return socket;
+  }
+
+  beforeAll(async () => {
+    issuer = await TestIssuer.local();
+    broker = new InProcessBroker();
+    commerce = new FakeCommerce();
+    const verifier = AccessTokenVerifier.local(issuer.jwks, { issuer: 'tandem-auth', audience: 'tandem' });
+    gateway = await startApp(
+      'realtime',
+      RealtimeSettings,
+      (settings) => MediumRealtimeModule.forRoot(settings, { eventSource: broker, verifier, commerce }),
+      // Messages up to 256 KiB, so that an rpc body over RPC_MAX_BODY_BYTES reaches the gateway.
+      { SHUTDOWN_DRAIN_MS: '0', SOCKET_MAX_MESSAGE_BYTES: String(256 * 1024) },
+      (app) => useRealtimeAdapter(app),
+    );
+  });
+
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.close();
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await broker.close();
+  });
+
+  it('delivers a published event to a subscriber under its type', async () => {
+    const socket = await open();
+    const seen = record(socket);
+    expect(await emitAck(socket, 'subscribe', { channel: 'catalog' })).toEqual({ ok: true, recovered: true });
+    const event = envelope('product.updated', ['catalog'], { id: randomUUID() });
+    const received = new Promise((resolve) => socket.once('product.updated', resolve));
+    await broker.publish(event);
+    expect(await received).toEqual(event);
+    expect(seen.map((e) => e.id)).toEqual([event.id]);
+  });
+
+  it('replays what a client missed with `since`, then goes live, each event once', async () => {
+    const channel = `product:${randomUUID()}` as const;
+    const events: EventEnvelope[] = [];
+    for (let i = 0; i < 3; i += 1) events.push(envelope('inventory.changed', [channel], { stock: i }));
+    for (const event of events) await broker.publish(event);
+    const socket = await open();
+    const seen = record(socket);
+    expect(await emitAck(socket, 'subscribe', { channel, since: events[0]!.offset })).toEqual({
+      ok: true,
+      recovered: true,
+    });
+    const live = envelope('inventory.changed', [channel, 'catalog'], { stock: 9 });
+    await broker.publish(live);
+    await broker.publish(live); // a redelivery is dropped
+    await waitFor(() => seen.length >= 3, 2000, 'replay and live');
+    expect(seen.map((e) => e.offset)).toEqual([events[1]!.offset, events[2]!.offset, live.offset]);
+  });
+
+  it('refuses private channels to anonymous sockets and other users, and asks commerce about orders', async () => {
+    const userId = randomUUID();
+    const token = await issuer.token({ sub: userId });
+    commerce.ownerToken = token;
+    const anonymous = await open();
+    expect(await emitAck(anonymous, 'subscribe', { channel: `user:${userId}` })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    const owner = await open(token);
+    const stranger = await open(await issuer.token());
+    expect(await emitAck(stranger, 'subscribe', { channel: `user:${userId}` })).toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    expect(await emitAck(owner, 'subscribe', { channel: `order:${commerce.orderId}` })).toMatchObject({ ok: true });
+    expect(await emitAck(stranger, 'subscribe', { channel: `order:${commerce.orderId}` })).toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    expect(await emitAck(owner, 'subscribe', { channel: 'nowhere' })).toMatchObject({
+      error: { code: 'invalid_channel' },
+    });
+    expect(await emitAck(owner, 'subscribe', { channel: 'catalog', since: 'x' })).toMatchObject({
+      error: { code: 'invalid_request' },
+    });
+  });
+
+  it('signs an anonymous socket in with `auth`, keeps it on its user, and refuses another user', async () => {
+    const userId = randomUUID();
+    const socket = await open();
+    const seen = record(socket);
+    expect(await emitAck(socket, 'auth', { token: 'garbage' })).toMatchObject({ error: { code: 'unauthorized' } });
+    expect(await emitAck(socket, 'auth', { token: await issuer.token({ sub: userId }) })).toEqual({ ok: true });
+    const event = envelope('order.created', [`user:${userId}`], { id: randomUUID(), userId });
+    await broker.publish(event);
+    await waitFor(() => seen.length === 1, 2000, 'the user channel event');
+    expect(await emitAck(socket, 'auth', { token: await issuer.token() })).toMatchObject({
+      error: { code: 'unauthorized' },
+    });
+    // user:{sub} cannot be left
+    expect(await emitAck(socket, 'unsubscribe', { channel: `user:${userId}` })).toEqual({ ok: true });
+    const next = envelope('order.created', [`user:${userId}`], { id: randomUUID(), userId });
+    await broker.publish(next);
+    await waitFor(() => seen.length === 2, 2000, 'still subscribed');
+  });
+
+  it('forwards rpc through the commerce port with the socket token, and filters what it may not forward', async () => {
+    const token = await issuer.token();
+    const socket = await open(token);
+    commerce.calls = [];
+    const answer = await emitAck(socket, 'rpc', {
+      method: 'post',
+      path: '/api/v1/orders',
+      headers: { Authorization: 'Bearer stolen', 'Idempotency-Key': 'k1' },
+      body: { items: [] },
+    });
+    expect(answer).toEqual({ status: 201, headers: { 'x-stream-offset': '7' }, body: { echoed: { items: [] } } });
+    expect(commerce.calls).toEqual([
+      {
+        request: { method: 'POST', path: '/api/v1/orders', headers: { 'idempotency-key': 'k1' }, body: { items: [] } },
+        token,
+      },
+    ]);
+    expect(await emitAck(socket, 'rpc', { method: 'GET', path: '/api/v1/auth/me' })).toEqual({
+      status: 404,
+      headers: {},
+      body: null,
+    });
+    expect(await emitAck(socket, 'rpc', { method: 'POST', path: '/api/v1/orders', body: 'x'.repeat(70_000) })).toEqual({
+      status: 413,
+      headers: {},
+      body: null,
+    });
+    expect(await emitAck(socket, 'rpc', { method: 'GET' })).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(commerce.calls).toHaveLength(1);
+  });
+
+  it('streams over SSE: ": ok", then events; closes the streams and sockets of a revoked session', async () => {
+    const userId = randomUUID();
+    const sid = randomUUID();
+    const token = await issuer.token({ sub: userId, sid });
+    const socket = await open(token);
+    const socketClosed = new Promise((resolve) => socket.once('disconnect', resolve));
+    const revokedNotice = new Promise((resolve) => socket.once('session.revoked', resolve));
+    const res = await fetch(`${gateway.url}/api/v1/stream?channels=catalog`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += value;
+      }
+    };
+    await readUntil(': ok');
+    const event = envelope('product.updated', ['catalog'], { id: randomUUID() });
+    await broker.publish(event);
+    await readUntil(event.id);
+    expect(text).toContain(`id: ${event.offset}\nevent: product.updated\ndata: ${JSON.stringify(event)}\n\n`);
+
+    await broker.publish({
+      id: randomUUID(),
+      type: 'session.revoked',
+      channels: [`user:${userId}`],
+      occurredAt: new Date().toISOString(),
+      data: { userId, sid },
+    });
+    await readUntil('never'); // returns when the gateway ends the stream
+    expect(text).toContain('event: session.revoked');
+    await revokedNotice;
+    await socketClosed;
+  });
+
+  it('answers a bad SSE request with a problem, not a crash', async () => {
+    const missing = await fetch(`${gateway.url}/api/v1/stream`);
+    expect(missing.status).toBe(400);
+    const forbidden = await fetch(`${gateway.url}/api/v1/stream?channels=user:${randomUUID()}`);
+    expect(forbidden.status).toBe(401);
+    const badToken = await fetch(`${gateway.url}/api/v1/stream?channels=catalog`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(badToken.status).toBe(401);
+  });
+});
+
+describe('realtime gateway drain (medium)', () => {
+  it('on shutdown closes sockets at the transport level (they may reconnect) and ends SSE streams', async () => {
+    const issuer = await TestIssuer.local();
+    const broker = new InProcessBroker();
+    const verifier = AccessTokenVerifier.local(issuer.jwks, { issuer: 'tandem-auth', audience: 'tandem' });
+    const gateway = await startApp(
+      'realtime',
+      RealtimeSettings,
+      (settings) => MediumRealtimeModule.forRoot(settings, { eventSource: broker, verifier }),
+      { SHUTDOWN_DRAIN_MS: '50', SHUTDOWN_DRAIN_STEPS: '2' },
+      (app) => useRealtimeAdapter(app),
+    );
+    const socket = await connect(gateway.url);
+    const reason = new Promise((resolve) => socket.once('disconnect', resolve));
+    const res = await fetch(`${gateway.url}/api/v1/stream?channels=catalog`);
+    const body = res.text();
+    await gateway.close();
+    expect(await reason).toBe('transport close');
+    expect(await body).toContain(': ok');
+    socket.close();
+    await broker.close();
+  });
+});

@@ -3,7 +3,7 @@
  * imports any other file of it (enforced by lint).
  */
 export { AuthAppModule, AuthModule, authEntities, authMigrations } from './auth.module.js';
-export { AuthConfig } from './auth.config.js';
+export { AuthConfig, AuthSettings, IsPem } from './auth.config.js';
 export { SigningKeys } from './signing-keys.js';
 export { AdminBootstrap } from './admin-bootstrap.js';
 export { PasswordHasher } from './password-hasher.js';

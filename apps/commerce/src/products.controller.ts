@@ -1,14 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ListProductsQueryDto, NewProductDto, STREAM_OFFSET_HEADER, UpdateProductDto } from '@tandem/contracts';
 import type { Page, Product } from '@tandem/contracts';
+import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';
 import { etagOf, expectedVersion, matchesIfNoneMatch } from './etag.js';
 
 @ApiTags('catalog')
 @Controller('api/v1/products')
+@UseGuards(IpRateLimitGuard)
 export class ProductsController {
   constructor(private readonly catalog: CatalogService) {}
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import {
   ConfigError,
-  IsServiceUrl,
+  IsDatabaseUrl,
   loadConfig,
   migrationsTable,
   postgresOptions,
@@ -12,7 +12,7 @@ import { commerceEntities, commerceMigrations } from './commerce.module.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 
 class SeedConfig {
-  @IsServiceUrl(['postgres:', 'postgresql:'])
+  @IsDatabaseUrl()
   DATABASE_URL!: string;
 }
 

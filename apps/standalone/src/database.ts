@@ -1,9 +1,12 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { migrationsTable, postgresOptions, runMigrations } from '@tandem/platform';
-import { authEntities, authMigrations } from '../../auth/src/auth.module.js';
-import { commerceEntities, commerceMigrations } from '../../commerce/src/commerce.module.js';
+import { authEntities, authMigrations } from '../../auth/src/index.js';
+import { commerceEntities, commerceMigrations } from '../../commerce/src/index.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
+
+/** Stands for the embedded database where a URL is expected; never connected to. */
+export const EMBEDDED_DATABASE_URL = 'postgres://embedded';
 
 export const standaloneEntities = [...new Set([...authEntities, ...commerceEntities])];
 
@@ -29,7 +32,7 @@ export function databaseOptions(
   embedded: EmbeddedDatabase | undefined,
 ): DataSourceOptions {
   const base = postgresOptions({
-    url: databaseUrl ?? 'postgres://embedded',
+    url: databaseUrl ?? EMBEDDED_DATABASE_URL,
     entities: standaloneEntities,
     migrations: [],
     migrationsTableName: 'standalone_migrations',

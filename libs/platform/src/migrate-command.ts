@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ConfigError, IsServiceUrl, loadConfig } from './config.js';
+import { ConfigError, IsDatabaseUrl, loadConfig } from './config.js';
 import { postgresOptions, runMigrations } from './database.js';
 import type { DatabaseOptions } from './database.js';
 
@@ -8,7 +8,7 @@ import type { DatabaseOptions } from './database.js';
  * hook run this). Only DATABASE_URL is read.
  */
 class MigrateConfig {
-  @IsServiceUrl(['postgres:', 'postgresql:'])
+  @IsDatabaseUrl()
   DATABASE_URL!: string;
 }
 

@@ -34,7 +34,10 @@ export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, 
 
 export const REQUESTS_PER_IP_PER_MINUTE = Symbol('REQUESTS_PER_IP_PER_MINUTE');
 
-/** Per-IP request budget for an app's API routes (register as APP_GUARD). */
+/**
+ * Per-IP request budget for the routes of the controllers that name it (`@UseGuards`): scoped to
+ * the routes it protects, never a global guard, so apps sharing a process keep their own limits.
+ */
 @Injectable()
 export class IpRateLimitGuard implements CanActivate {
   private readonly limiter: RateLimiterAbstract;

@@ -11,6 +11,7 @@ export default tseslint.config(
       'test/deploy/k8s-schemas/**',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   js.configs.recommended,

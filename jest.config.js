@@ -14,6 +14,8 @@ const common = {
   moduleNameMapper: {
     '^@tandem/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // See the file: light-my-request requires an ESM-only package, which Jest cannot load.
+    '^cookie$': '<rootDir>/test/support/cookie.cjs',
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

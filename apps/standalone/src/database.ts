@@ -8,7 +8,7 @@ import type { EmbeddedDatabase } from './embedded/embedded-database.js';
 /** Stands for the embedded database where a URL is expected; never connected to. */
 export const EMBEDDED_DATABASE_URL = 'postgres://embedded';
 
-export const standaloneEntities = [...new Set([...authEntities, ...commerceEntities])];
+const standaloneEntities = [...new Set([...authEntities, ...commerceEntities])];
 
 /**
  * Each app keeps its own migration history (auth_migrations, commerce_migrations), exactly as when

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { DynamicModule, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions, MixedList } from 'typeorm';
+import { TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { PROBE_TIMEOUT_MS } from './health.js';
 import type { ReadinessProbe } from './health.js';
 
 export interface DatabaseOptions {
@@ -47,17 +49,25 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
+/** Readiness of the app's database: terminus's own TypeORM ping on this app's DataSource. */
 @Injectable()
 export class DatabaseProbe implements ReadinessProbe {
   readonly name = 'database';
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly typeorm: TypeOrmHealthIndicator,
+  ) {}
 
   async check(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+    const { database } = await this.typeorm.pingCheck('database', {
+      connection: this.dataSource,
+      timeout: PROBE_TIMEOUT_MS,
+    });
+    if (database.status !== 'up') throw new Error(String(database['message'] ?? 'the database did not answer'));
   }
 }
 
-export const MIGRATE_AT_START = Symbol('MIGRATE_AT_START');
+const MIGRATE_AT_START = Symbol('MIGRATE_AT_START');
 
 @Injectable()
 class MigrationRunner implements OnModuleInit {

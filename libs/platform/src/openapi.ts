@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
-export function openApiConfig(title: string) {
+function openApiConfig(title: string) {
   return new DocumentBuilder()
     .setTitle(title)
     .setDescription('Tandem REST API. Errors are application/problem+json (RFC 9457); see the contract.')

@@ -40,15 +40,18 @@ export const REQUESTS_PER_IP_PER_MINUTE = Symbol('REQUESTS_PER_IP_PER_MINUTE');
  */
 @Injectable()
 export class IpRateLimitGuard implements CanActivate {
-  private readonly limiter: RateLimiterAbstract;
+  /** Made at the first request: constructing the guard (e.g. to read route metadata) touches no store. */
+  private limiter?: RateLimiterAbstract;
 
-  constructor(@Inject(REDIS) redis: Redis | null, @Inject(REQUESTS_PER_IP_PER_MINUTE) perMinute: number) {
-    this.limiter = createLimiter(redis, 'requests-ip', perMinute, 60);
-  }
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(REQUESTS_PER_IP_PER_MINUTE) private readonly perMinute: number,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
+    this.limiter ??= createLimiter(this.redis, 'requests-ip', this.perMinute, 60);
     await consumeOrThrow(this.limiter, req.ip ?? 'unknown');
     return true;
   }

@@ -168,6 +168,20 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       );
     });
 
+    it('refuses prototype keys and oversized bodies before any route code runs', async () => {
+      const polluted = await api()
+        .post('/api/v1/products')
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Content-Type', 'application/json')
+        .send('{"sku":"X","__proto__":{"admin":true}}');
+      expect(expectProblem(polluted, 400)['type']).toMatch(/malformed-body$/);
+      const huge = await api()
+        .post('/api/v1/products')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ sku: 'HUGE', name: 'x'.repeat(70 * 1024) });
+      expectProblem(huge, 413);
+    });
+
     it('pages the catalog with an opaque cursor', async () => {
       await newProduct();
       await newProduct();

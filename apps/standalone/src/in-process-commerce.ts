@@ -1,5 +1,6 @@
 import type { RequestListener } from 'node:http';
 import inject from 'light-my-request';
+import type { Response as InjectResponse } from 'light-my-request';
 import type { RpcRequest, RpcResponse } from '@tandem/contracts';
 
 /*
@@ -52,7 +53,13 @@ export class InProcessCommerce {
       if (Buffer.byteLength(payload) > MAX_BODY_BYTES) return { status: 413, headers: {}, body: null };
       headers['content-type'] ??= 'application/json';
     }
-    const res = await inject(this.app(), { method: request.method, url: request.path, headers, payload });
+    let res: InjectResponse;
+    try {
+      res = await inject(this.app(), { method: request.method, url: request.path, headers, payload });
+    } catch {
+      // As the HTTP port answers when commerce cannot be reached (e.g. the app is not up yet).
+      return { status: 502, headers: {}, body: null };
+    }
     const returned: Record<string, string> = {};
     for (const name of RETURNED_HEADERS) {
       const value = res.headers[name];

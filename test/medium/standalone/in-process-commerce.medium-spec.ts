@@ -149,4 +149,15 @@ describe('InProcessCommerce (rpc and order lookups dispatched into this process,
     expect(answer).toEqual({ status: 413, headers: {}, body: null });
     expect(hits).toEqual([]);
   });
+
+  it('answers 502 when there is no app to dispatch into yet', async () => {
+    const early = new InProcessCommerce(() => {
+      throw new Error('the Nest app is not created yet');
+    });
+    expect(await early.call({ method: 'GET', path: '/api/v1/products' }, 'good')).toEqual({
+      status: 502,
+      headers: {},
+      body: null,
+    });
+  });
 });

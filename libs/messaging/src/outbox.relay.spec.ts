@@ -1,4 +1,5 @@
 import type { Channel } from '@tandem/contracts';
+import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { EventPublisher } from './broker.js';
 import { DEFAULT_RELAY_OPTIONS, nextBackoffMs, OutboxRelay, toEnvelope } from './outbox.relay.js';
@@ -42,6 +43,9 @@ describe('relay backoff', () => {
 });
 
 describe('OutboxRelay', () => {
+  // Its warnings about the simulated outage are expected here.
+  beforeAll(() => Logger.overrideLogger(false));
+
   /** A DataSource that answers the relay's statements from two pending rows, recording what was marked. */
   function fakeOutbox() {
     const pending = [1, 2].map((offset) => ({

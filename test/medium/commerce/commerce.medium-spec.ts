@@ -282,6 +282,11 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       const offsets = events.flatMap((event) => ('offset' in event ? [event.offset] : []));
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       expect(new Set(offsets).size).toBe(offsets.length);
+      // Nothing was written after the order: a read's X-Stream-Offset is the newest event, which
+      // the relay (in offset order) has published by now.
+      const read = await api().get(`/api/v1/products/${product.id}`);
+      expect(read.body.stock).toBe(1);
+      expect(Number(read.headers['x-stream-offset'])).toBe(Math.max(...offsets));
     });
   });
 

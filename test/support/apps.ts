@@ -1,15 +1,22 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { OutboxModule } from '@tandem/messaging';
 import type { InProcessBroker } from '@tandem/messaging';
-import { DatabaseProbe, HealthModule, MetricsModule, RedisModule, RedisProbe } from '@tandem/platform';
+import {
+  configureHttpApp,
+  DatabaseProbe,
+  HealthModule,
+  loadConfig,
+  MetricsModule,
+  RedisModule,
+  RedisProbe,
+} from '@tandem/platform';
+import type { BaseConfig } from '@tandem/platform';
 import { SecurityModule } from '@tandem/security';
 import type { AccessTokenVerifier } from '@tandem/security';
-import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureHttpApp, loadConfig } from '@tandem/platform';
-import type { BaseConfig } from '@tandem/platform';
 
 export interface RunningApp<C> {
   app: NestExpressApplication;

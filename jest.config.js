@@ -15,6 +15,8 @@ const common = {
     '^@tandem/contracts/server$': '<rootDir>/libs/contracts/src/server/index.ts',
     '^@tandem/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // See the file: light-my-request requires an ESM-only package, which Jest cannot load.
+    '^cookie$': '<rootDir>/test/support/cookie.cjs',
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

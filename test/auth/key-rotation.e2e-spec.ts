@@ -39,7 +39,7 @@ describe('signing key rotation across auth, commerce and the gateway', () => {
   async function restartAuth(start: AuthStart, env: Record<string, string> = {}): Promise<void> {
     await proxy?.down();
     await auth?.close();
-    auth = await startAuth(env, { ...start, db, jwksMaxAgeSeconds: 1 });
+    auth = await startAuth({ JWKS_MAX_AGE_SECONDS: '1', ...env }, { ...start, db });
     proxy = new TcpProxy(port, { host: '127.0.0.1', port: Number(new URL(auth.url).port) });
     await proxy.up();
   }

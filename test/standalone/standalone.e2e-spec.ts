@@ -7,7 +7,7 @@ import { ensureStandaloneBuilt, ROOT, STANDALONE_MAIN, startStandaloneServer } f
 import type { StandaloneServer } from '../support/standalone.js';
 
 /**
- * Issue 5 §1 and "a fresh clone": the built standalone app, started like `npm start` with
+ * docs/standalone.md, "First minute", on "a fresh clone": the built standalone app, started like `npm start` with
  * DATABASE_URL, REDIS_URL and BROKER_URL unset and an empty data directory, serves the API, the
  * socket and the page; it keeps its data and key across a restart and refuses a second process on
  * the same data directory.

@@ -1,5 +1,4 @@
 import { AuthAppModule, AuthConfig } from '../../apps/auth/src/index.js';
-import type { AuthOptions } from '../../apps/auth/src/index.js';
 import { createTestDatabase } from './database.js';
 import type { TestDatabase } from './database.js';
 import { generateSigningKeys } from './keys.js';
@@ -15,7 +14,7 @@ export interface AuthFixture extends RunningApp<AuthConfig> {
 
 export const ADMIN = { email: 'admin@example.test', password: 'correct horse battery staple' };
 
-export interface AuthStart extends AuthOptions {
+export interface AuthStart {
   /** Signing key (default: a fresh ES256 pair). */
   keys?: SigningKeyPair;
   /** An existing database (a restart of the same auth); it is then left in place on close. */
@@ -24,9 +23,9 @@ export interface AuthStart extends AuthOptions {
 
 /** Auth on a fresh database (or `start.db`), signing with a throwaway key (or `start.keys`). */
 export async function startAuth(env: Record<string, string> = {}, start: AuthStart = {}): Promise<AuthFixture> {
-  const { keys = generateSigningKeys(), db: existing, ...options } = start;
+  const { keys = generateSigningKeys(), db: existing } = start;
   const db = existing ?? (await createTestDatabase('auth'));
-  const running = await startApp('auth', AuthConfig, (config) => AuthAppModule.forRoot(config, options), {
+  const running = await startApp('auth', AuthConfig, AuthAppModule.forRoot, {
     DATABASE_URL: db.url,
     JWT_PRIVATE_KEY: keys.privateKey,
     ADMIN_EMAIL: ADMIN.email,

@@ -1,13 +1,14 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { IsEmail, IsOptional, IsString, MinLength, registerDecorator } from 'class-validator';
-import { DatabaseConfig, IsServiceUrl, OptionalInt } from '@tandem/platform';
+import { DatabaseSettings, IsDatabaseUrl, IsServiceUrl, OptionalInt } from '@tandem/platform';
 
 /** PEM from an env var; `\n` escapes (common in .env files and CI secrets) become newlines. */
 export function normalizePem(pem: string): string {
   return pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem;
 }
 
-function IsPem(kind: 'private' | 'public') {
+/** A PEM-encoded EC P-256 or RSA key, possibly with `\n` escapes (see normalizePem). */
+export function IsPem(kind: 'private' | 'public') {
   return (object: object, propertyName: string) =>
     registerDecorator({
       name: `is${kind}Pem`,
@@ -29,10 +30,11 @@ function IsPem(kind: 'private' | 'public') {
     });
 }
 
-export class AuthConfig extends DatabaseConfig {
-  @IsPem('private')
-  JWT_PRIVATE_KEY!: string;
-
+/**
+ * Every knob of auth, each optional with a default (docs/contract.md, "Configuration"). Standalone
+ * validates exactly this and supplies the database and the signing key itself.
+ */
+export class AuthSettings extends DatabaseSettings {
   /** Extra public keys to publish in the JWKS (the previous key while rotating). */
   @IsOptional()
   @IsPem('public')
@@ -44,6 +46,13 @@ export class AuthConfig extends DatabaseConfig {
 
   @OptionalInt(300, 90 * 24 * 3600)
   REFRESH_TOKEN_TTL: number = 30 * 24 * 3600;
+
+  /**
+   * `Cache-Control: max-age` of the JWKS: how long verifiers cache it, so the longest a key dropped
+   * from JWT_PUBLIC_KEY keeps verifying (docs/deploy.md, "Signing keys and rotation").
+   */
+  @OptionalInt(0, 24 * 3600)
+  JWKS_MAX_AGE_SECONDS: number = 300;
 
   @IsOptional()
   @IsEmail()
@@ -72,4 +81,13 @@ export class AuthConfig extends DatabaseConfig {
   @IsOptional()
   @IsServiceUrl(['amqp:', 'amqps:'])
   BROKER_URL?: string;
+}
+
+/** What a deployed auth requires on top of its settings: its database and its signing key. */
+export class AuthConfig extends AuthSettings {
+  @IsDatabaseUrl()
+  DATABASE_URL!: string;
+
+  @IsPem('private')
+  JWT_PRIVATE_KEY!: string;
 }

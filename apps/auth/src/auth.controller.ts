@@ -6,16 +6,9 @@ import { LoginDto, RefreshTokenDto, RegisterDto } from '@tandem/contracts/server
 import type { Session, User } from '@tandem/contracts';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';
+import { AuthConfig } from './auth.config.js';
 import { AuthService } from './auth.service.js';
 import { SigningKeys } from './signing-keys.js';
-
-/**
- * How long verifiers may cache the JWKS (its `Cache-Control: max-age`, seconds): the longest a key
- * dropped from JWT_PUBLIC_KEY keeps verifying (docs/deploy.md "Signing keys and rotation").
- */
-export class JwksCaching {
-  constructor(readonly maxAgeSeconds = 300) {}
-}
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
@@ -23,7 +16,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly keys: SigningKeys,
-    private readonly jwksCaching: JwksCaching,
+    private readonly config: AuthConfig,
   ) {}
 
   @Post('register')
@@ -57,7 +50,7 @@ export class AuthController {
 
   @Get('jwks')
   jwks(@Res({ passthrough: true }) res: Response): JSONWebKeySet {
-    res.setHeader('Cache-Control', `public, max-age=${this.jwksCaching.maxAgeSeconds}`);
+    res.setHeader('Cache-Control', `public, max-age=${this.config.JWKS_MAX_AGE_SECONDS}`);
     return this.keys.jwks;
   }
 }

@@ -6,7 +6,7 @@ import { OutboxModule, OutboxRecord } from '@tandem/messaging';
 import { databaseAppInfrastructure, DatabaseProbe, HealthModule, RedisProbe } from '@tandem/platform';
 import { AdminBootstrap } from './admin-bootstrap.js';
 import { AuthConfig } from './auth.config.js';
-import { AuthController, JwksCaching } from './auth.controller.js';
+import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginLimiter } from './login-limiter.js';
 import { authMigrations } from './migrations/index.js';
@@ -19,19 +19,13 @@ import { UserRecord } from './user.entity.js';
 export const authEntities = [UserRecord, RefreshTokenRecord, OutboxRecord];
 export { authMigrations };
 
-/** Knobs of the auth feature that are not environment variables. */
-export interface AuthOptions {
-  /** `Cache-Control: max-age` of the JWKS, i.e. how long verifiers cache it (seconds; default 300). */
-  jwksMaxAgeSeconds?: number;
-}
-
 /**
  * The auth feature: routes and services. Needs a global DataSource, REDIS and the config; the app
  * module below (or standalone) provides them.
  */
 @Module({})
 export class AuthModule {
-  static register(config: AuthConfig, options: AuthOptions = {}): DynamicModule {
+  static register(config: AuthConfig): DynamicModule {
     // Loaded once, shared by the JWKS, the in-process verifier and JwtModule's signing options.
     let loading: Promise<SigningKeys> | undefined;
     const signingKeys = () => (loading ??= SigningKeys.load(config.JWT_PRIVATE_KEY, config.JWT_PUBLIC_KEY));
@@ -42,7 +36,6 @@ export class AuthModule {
       providers: [
         { provide: AuthConfig, useValue: config },
         { provide: SigningKeys, useFactory: signingKeys },
-        { provide: JwksCaching, useValue: new JwksCaching(options.jwksMaxAgeSeconds) },
         {
           // Auth verifies its own tokens in-process: no JWKS round trip.
           provide: AccessTokenVerifier,
@@ -64,14 +57,14 @@ export class AuthModule {
 /** The auth app as deployed on its own: feature + database, Redis, outbox relay, logs, health, metrics. */
 @Module({})
 export class AuthAppModule {
-  static forRoot(config: AuthConfig, options: AuthOptions = {}): DynamicModule {
+  static forRoot(config: AuthConfig): DynamicModule {
     return {
       module: AuthAppModule,
       imports: [
         ...databaseAppInfrastructure('auth', config, { entities: authEntities, migrations: authMigrations }),
         OutboxModule.forRoot({ brokerUrl: config.BROKER_URL, name: 'auth' }),
         HealthModule.forRoot([DatabaseProbe, RedisProbe]),
-        AuthModule.register(config, options),
+        AuthModule.register(config),
       ],
     };
   }

@@ -3,8 +3,7 @@
  * imports any other file of it (enforced by lint).
  */
 export { AuthAppModule, AuthModule, authEntities, authMigrations } from './auth.module.js';
-export type { AuthOptions } from './auth.module.js';
-export { AuthConfig } from './auth.config.js';
+export { AuthConfig, AuthSettings, IsPem } from './auth.config.js';
 export { SigningKeys } from './signing-keys.js';
 export { AuthService } from './auth.service.js';
 export type { AccountSpec } from './auth.service.js';

@@ -1,19 +1,17 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { OutboxModule, OutboxRecord } from '@tandem/messaging';
 import type { OutboxModuleOptions } from '@tandem/messaging';
 import {
   databaseAppInfrastructure,
   DatabaseProbe,
   HealthModule,
-  IpRateLimitGuard,
   RedisProbe,
   REQUESTS_PER_IP_PER_MINUTE,
 } from '@tandem/platform';
 import { SecurityModule } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';
-import { CommerceConfig } from './commerce.config.js';
+import { CommerceConfig, CommerceSettings } from './commerce.config.js';
 import { commerceMigrations } from './migrations/index.js';
 import { IDEMPOTENCY_RETENTION_HOURS, IdempotencyJanitor } from './idempotency-janitor.js';
 import { OrdersController } from './orders.controller.js';
@@ -26,20 +24,21 @@ export { commerceMigrations };
 
 /**
  * The commerce feature: catalog and orders. Needs a global DataSource, REDIS and an
- * AccessTokenVerifier (SecurityModule); the app module below, or standalone, provides them.
+ * AccessTokenVerifier (SecurityModule); the app module below, or standalone, provides them. Its
+ * per-IP budget guards its own controllers only (they carry `@UseGuards(IpRateLimitGuard)`), so in
+ * a process shared with other apps it does not throttle their routes, `/health` or `/metrics`.
  */
 @Module({})
 export class CommerceModule {
-  static register(config: Pick<CommerceConfig, 'REQUESTS_PER_IP_PER_MINUTE' | 'RETENTION_HOURS'>): DynamicModule {
+  static register(settings: Pick<CommerceSettings, 'REQUESTS_PER_IP_PER_MINUTE' | 'RETENTION_HOURS'>): DynamicModule {
     return {
       module: CommerceModule,
       controllers: [ProductsController, OrdersController],
       providers: [
         CatalogService,
         OrdersService,
-        { provide: REQUESTS_PER_IP_PER_MINUTE, useValue: config.REQUESTS_PER_IP_PER_MINUTE },
-        { provide: APP_GUARD, useClass: IpRateLimitGuard },
-        { provide: IDEMPOTENCY_RETENTION_HOURS, useValue: config.RETENTION_HOURS },
+        { provide: REQUESTS_PER_IP_PER_MINUTE, useValue: settings.REQUESTS_PER_IP_PER_MINUTE },
+        { provide: IDEMPOTENCY_RETENTION_HOURS, useValue: settings.RETENTION_HOURS },
         IdempotencyJanitor,
       ],
       exports: [CatalogService],

@@ -1,6 +1,6 @@
 import { Problems } from '@tandem/platform';
 
-/** Strong validator of a product's version (contract: Catalog). */
+/** Strong validator of a product's version (docs/contract.md, "Catalog"). */
 export function etagOf(version: number): string {
   return `"${version}"`;
 }

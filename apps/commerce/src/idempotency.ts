@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { EntityManager } from 'typeorm';
 import { Problems } from '@tandem/platform';
 
@@ -24,20 +25,13 @@ export function requireIdempotencyKey(key: string | undefined): string {
   return key;
 }
 
-/** SHA-256 of a canonical JSON (sorted keys) of the request: the same body in any key order matches. */
+/**
+ * SHA-256 of the request's RFC 8785 canonical JSON (sorted keys, one number format): the same body
+ * in any key order or spacing is the same request.
+ */
 export function fingerprint(value: unknown): Buffer {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-          )
-        : v;
   return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
+    .update(canonicalize(value) ?? '')
     .digest();
 }
 

@@ -3,5 +3,5 @@
  * apps/commerce imports any other file of it (enforced by lint).
  */
 export { CommerceAppModule, CommerceModule, commerceEntities, commerceMigrations } from './commerce.module.js';
-export { CommerceConfig } from './commerce.config.js';
+export { CommerceConfig, CommerceSettings } from './commerce.config.js';
 export { seedDemoCatalog } from './demo-catalog.js';

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import { NewOrderDto, OrderStatusDto, PageQueryDto } from '@tandem/contracts/server';
 import type { Order, Page } from '@tandem/contracts';
+import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';
 import { requireIdempotencyKey } from './idempotency.js';
@@ -11,6 +12,7 @@ import { OrdersService } from './orders.service.js';
 
 @ApiTags('orders')
 @Controller('api/v1/orders')
+@UseGuards(IpRateLimitGuard)
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 

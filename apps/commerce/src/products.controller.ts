@@ -1,15 +1,17 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import { ListProductsQueryDto, NewProductDto, UpdateProductDto } from '@tandem/contracts/server';
 import type { Page, Product } from '@tandem/contracts';
+import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated } from '@tandem/security';
 import { CatalogService } from './catalog.service.js';
 import { etagOf, expectedVersion, matchesIfNoneMatch } from './etag.js';
 
 @ApiTags('catalog')
 @Controller('api/v1/products')
+@UseGuards(IpRateLimitGuard)
 export class ProductsController {
   constructor(private readonly catalog: CatalogService) {}
 

@@ -8,7 +8,7 @@ export const STREAM_HEAD_SQL = `(SELECT coalesce(max("offset"), 0) FROM outbox)`
 
 export interface Snapshot<T> {
   value: T;
-  /** The newest stream offset reflected in `value` (contract: X-Stream-Offset). */
+  /** The newest stream offset reflected in `value` (docs/contract.md, "Events": `X-Stream-Offset`). */
   offset: number;
 }
 

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -5,15 +6,16 @@ import { Logger } from 'nestjs-pino';
 import { InProcessBroker } from '@tandem/messaging';
 import { configureHttpApp } from '@tandem/platform';
 import { AccessTokenVerifier } from '@tandem/security';
-import { SigningKeys } from '../../auth/src/signing-keys.js';
+import { SigningKeys } from '../../auth/src/index.js';
 import { useRealtimeAdapter } from '../../realtime/src/index.js';
-import { databaseOptions, migrateStandalone } from './database.js';
+import { databaseOptions, EMBEDDED_DATABASE_URL, migrateStandalone } from './database.js';
 import { ensureDemoData } from './demo-data.js';
+import { InProcessCommerce } from './in-process-commerce.js';
 import type { DemoDataReport } from './demo-data.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
-import { loadStandaloneSettings } from './standalone.config.js';
+import { loadStandaloneSettings, standaloneAuthConfig } from './standalone.config.js';
 import { StandaloneModule } from './standalone.module.js';
 import { serveStorefront } from './storefront.js';
 
@@ -40,20 +42,23 @@ export interface StartedStandalone {
 export async function startStandalone(env?: Record<string, string | undefined>): Promise<StartedStandalone> {
   const started = Date.now();
   const settings = loadStandaloneSettings(env);
-  const { standalone, auth, realtime } = settings;
+  const { standalone } = settings;
   const dataDir = resolve(standalone.TANDEM_DATA_DIR);
   const port = standalone.PORT ?? DEFAULT_PORT;
 
   const embedded = standalone.DATABASE_URL ? undefined : await startEmbeddedDatabase(dataDir);
   const databaseMs = Date.now() - started;
   try {
-    auth.DATABASE_URL ??= standalone.DATABASE_URL ?? 'postgres://embedded';
-    auth.JWT_PRIVATE_KEY ??= loadOrCreateSigningKey(dataDir).pem;
+    const auth = standaloneAuthConfig(settings.auth, {
+      databaseUrl: standalone.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
+      signingKey: standalone.JWT_PRIVATE_KEY ?? loadOrCreateSigningKey(dataDir).pem,
+    });
     const keys = await SigningKeys.load(auth.JWT_PRIVATE_KEY, auth.JWT_PUBLIC_KEY);
     const verifier = AccessTokenVerifier.local(keys.jwks, { issuer: auth.JWT_ISSUER, audience: auth.JWT_AUDIENCE });
-    // contract: COMMERCE_URL "standalone: in-process": rpc and order-ownership lookups of the
-    // gateway go to this very process over loopback.
-    realtime.COMMERCE_URL ??= `http://127.0.0.1:${port}`;
+    // docs/contract.md, "Configuration": COMMERCE_URL is in-process in standalone: the gateway's
+    // rpc and order-ownership lookups are dispatched into this very app, no socket involved. The
+    // port reads `app` when called, by then created (before that, it answers 502).
+    const commerce = new InProcessCommerce((): RequestListener => app.getHttpAdapter().getInstance());
 
     const database = databaseOptions(standalone.DATABASE_URL, embedded);
     const migrateFrom = Date.now();
@@ -61,8 +66,8 @@ export async function startStandalone(env?: Record<string, string | undefined>):
     const migrateMs = Date.now() - migrateFrom;
 
     const broker = standalone.BROKER_URL ? undefined : new InProcessBroker();
-    const app = await NestFactory.create<NestExpressApplication>(
-      StandaloneModule.forRoot({ settings, database, embedded, broker, verifier }),
+    const app: NestExpressApplication = await NestFactory.create<NestExpressApplication>(
+      StandaloneModule.forRoot({ settings, auth, database, embedded, broker, verifier, commerce }),
       { bufferLogs: true, bodyParser: false, abortOnError: false },
     );
     app.useLogger(app.get(Logger));

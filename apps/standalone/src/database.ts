@@ -1,11 +1,14 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { migrationsTable, postgresOptions, runMigrations } from '@tandem/platform';
-import { authEntities, authMigrations } from '../../auth/src/auth.module.js';
-import { commerceEntities, commerceMigrations } from '../../commerce/src/commerce.module.js';
+import { authEntities, authMigrations } from '../../auth/src/index.js';
+import { commerceEntities, commerceMigrations } from '../../commerce/src/index.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
 
-export const standaloneEntities = [...new Set([...authEntities, ...commerceEntities])];
+/** Stands for the embedded database where a URL is expected; never connected to. */
+export const EMBEDDED_DATABASE_URL = 'postgres://embedded';
+
+const standaloneEntities = [...new Set([...authEntities, ...commerceEntities])];
 
 /**
  * Each app keeps its own migration history (auth_migrations, commerce_migrations), exactly as when
@@ -29,7 +32,7 @@ export function databaseOptions(
   embedded: EmbeddedDatabase | undefined,
 ): DataSourceOptions {
   const base = postgresOptions({
-    url: databaseUrl ?? 'postgres://embedded',
+    url: databaseUrl ?? EMBEDDED_DATABASE_URL,
     entities: standaloneEntities,
     migrations: [],
     migrationsTableName: 'standalone_migrations',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuthService } from '../../auth/src/index.js';
-import { seedDemoCatalog } from '../../commerce/src/demo-catalog.js';
+import { seedDemoCatalog } from '../../commerce/src/index.js';
 import type { StandaloneSettings } from './standalone.config.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@tandem.local';

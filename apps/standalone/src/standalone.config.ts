@@ -1,13 +1,14 @@
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
-import { BaseConfig, ConfigError, IsServiceUrl, loadConfig, ToBoolean } from '@tandem/platform';
-import { AuthConfig } from '../../auth/src/auth.config.js';
-import { CommerceConfig } from '../../commerce/src/commerce.config.js';
-import { RealtimeConfig } from '../../realtime/src/index.js';
+import { BaseConfig, ConfigError, IsDatabaseUrl, IsServiceUrl, loadConfig, ToBoolean } from '@tandem/platform';
+import { AuthConfig, AuthSettings, IsPem } from '../../auth/src/index.js';
+import { CommerceSettings } from '../../commerce/src/index.js';
+import { RealtimeSettings } from '../../realtime/src/index.js';
 
 /**
- * Variables only standalone reads. The apps' own variables (ACCESS_TOKEN_TTL, HISTORY_MAX_EVENTS…)
- * keep their names and meaning: they are validated by each app's schema below, with the
- * contract's "standalone: embedded default" variables made optional.
+ * Variables only standalone reads, and the ones a deployed app requires that standalone defaults
+ * (docs/contract.md, "Configuration": the embedded defaults). The apps' own knobs
+ * (ACCESS_TOKEN_TTL, REQUESTS_PER_IP_PER_MINUTE…) keep their names and meaning: each app's
+ * settings class validates them.
  */
 export class StandaloneConfig extends BaseConfig {
   /** Data directory of the embedded database and the generated signing key (default `.data/standalone`). */
@@ -26,30 +27,23 @@ export class StandaloneConfig extends BaseConfig {
   @IsString()
   TANDEM_WEB_DIR?: string;
 
+  /** Absent: the embedded database. */
   @IsOptional()
-  @IsServiceUrl(['postgres:', 'postgresql:'])
+  @IsDatabaseUrl()
   DATABASE_URL?: string;
 
+  /** Absent: the in-process bus. */
   @IsOptional()
   @IsServiceUrl(['amqp:', 'amqps:'])
   BROKER_URL?: string;
+
+  /** Absent: a key pair generated at first start and kept in the data directory. */
+  @IsOptional()
+  @IsPem('private')
+  JWT_PRIVATE_KEY?: string;
 }
 
-// The contract's Configuration table: in standalone these fall back to embedded defaults, so the
-// apps' schemas are reused with those variables made optional (the decorators are applied by hand:
-// redeclaring the fields would shadow the parents' under useDefineForClassFields).
-class StandaloneAuthConfig extends AuthConfig {}
-class StandaloneCommerceConfig extends CommerceConfig {}
-class StandaloneRealtimeConfig extends RealtimeConfig {}
-for (const [schema, names] of [
-  [StandaloneAuthConfig, ['DATABASE_URL', 'JWT_PRIVATE_KEY']],
-  [StandaloneCommerceConfig, ['DATABASE_URL', 'BROKER_URL', 'AUTH_JWKS_URL']],
-  [StandaloneRealtimeConfig, ['BROKER_URL', 'AUTH_JWKS_URL']],
-] as const) {
-  for (const name of names) IsOptional()(schema.prototype, name);
-}
-
-/** Read on its own so that the pair is checked even when another variable of AuthConfig is bad. */
+/** Read on its own so that the pair is checked even when another variable of AuthSettings is bad. */
 class AdminPair {
   @IsOptional()
   @IsString()
@@ -62,14 +56,15 @@ class AdminPair {
 
 export interface StandaloneSettings {
   standalone: StandaloneConfig;
-  /** DATABASE_URL and JWT_PRIVATE_KEY are filled in at boot when they were absent. */
-  auth: AuthConfig;
-  commerce: CommerceConfig;
-  realtime: RealtimeConfig;
+  auth: AuthSettings;
+  commerce: CommerceSettings;
+  realtime: RealtimeSettings;
 }
 
-/** Validates every schema and reports all problems at once (one ConfigError for the whole process). */
-/** `env` defaults to the process environment (read by loadConfig, the one place that does). */
+/**
+ * Validates every schema and reports all problems at once (one ConfigError for the whole process).
+ * `env` defaults to the process environment (read by loadConfig, the one place that does).
+ */
 export function loadStandaloneSettings(env?: Record<string, string | undefined>): StandaloneSettings {
   const problems: string[] = [];
   function load<T extends object>(schema: new () => T): T {
@@ -83,11 +78,12 @@ export function loadStandaloneSettings(env?: Record<string, string | undefined>)
   }
   const settings = {
     standalone: load(StandaloneConfig),
-    auth: load(StandaloneAuthConfig),
-    commerce: load(StandaloneCommerceConfig),
-    realtime: load(StandaloneRealtimeConfig),
+    auth: load(AuthSettings),
+    commerce: load(CommerceSettings),
+    realtime: load(RealtimeSettings),
   };
-  // contract: ADMIN_EMAIL/ADMIN_PASSWORD create that admin; half a pair would silently do nothing.
+  // docs/contract.md, "Configuration": ADMIN_EMAIL/ADMIN_PASSWORD create that admin; half a pair
+  // would silently do nothing.
   const admin = load(AdminPair);
   if (admin && Boolean(admin.ADMIN_EMAIL) !== Boolean(admin.ADMIN_PASSWORD)) {
     problems.push(
@@ -96,4 +92,19 @@ export function loadStandaloneSettings(env?: Record<string, string | undefined>)
   }
   if (problems.length > 0) throw new ConfigError('standalone', problems);
   return settings;
+}
+
+/**
+ * Auth's full configuration in this process: its settings plus the database and signing key that
+ * standalone provides. `databaseUrl` only names the database: the TypeORM options come from
+ * database.ts, which also knows the embedded one.
+ */
+export function standaloneAuthConfig(
+  auth: AuthSettings,
+  provided: { databaseUrl: string; signingKey: string },
+): AuthConfig {
+  return Object.assign(new AuthConfig(), auth, {
+    DATABASE_URL: provided.databaseUrl,
+    JWT_PRIVATE_KEY: provided.signingKey,
+  });
 }

@@ -5,15 +5,19 @@ import type { DataSourceOptions } from 'typeorm';
 import { InProcessBroker, OutboxModule } from '@tandem/messaging';
 import { DatabaseProbe, HealthModule, loggingModule, MetricsModule, RedisModule, RedisProbe } from '@tandem/platform';
 import { AccessTokenVerifier, SecurityModule } from '@tandem/security';
-import { AuthModule } from '../../auth/src/auth.module.js';
-import { CommerceModule } from '../../commerce/src/commerce.module.js';
+import { AuthModule } from '../../auth/src/index.js';
+import type { AuthConfig } from '../../auth/src/index.js';
+import { CommerceModule } from '../../commerce/src/index.js';
 import { RealtimeBrokerProbe, RealtimeModule } from '../../realtime/src/index.js';
+import type { CommercePort } from '../../realtime/src/index.js';
 import type { EmbeddedDatabase } from './embedded/embedded-database.js';
 import { RelayWaker } from './relay-waker.js';
 import type { StandaloneSettings } from './standalone.config.js';
 
 export interface StandaloneParts {
   settings: StandaloneSettings;
+  /** Auth's settings with the database and signing key standalone provides. */
+  auth: AuthConfig;
   database: DataSourceOptions;
   /** Absent when DATABASE_URL is set. */
   embedded?: EmbeddedDatabase;
@@ -21,6 +25,8 @@ export interface StandaloneParts {
   broker?: InProcessBroker;
   /** Verifies access tokens with the key this process signs them with: no JWKS round trip. */
   verifier: AccessTokenVerifier;
+  /** The gateway's way to commerce: dispatched into this process's own HTTP app. */
+  commerce: CommercePort;
 }
 
 const PARTS = Symbol('STANDALONE_PARTS');
@@ -36,15 +42,15 @@ class EmbeddedResourcesCloser implements OnApplicationShutdown {
 }
 
 /**
- * Auth, commerce and realtime in one process (issue 5 §1): their feature modules unchanged, with the
- * infrastructure each app's own module would provide replaced by embedded defaults where the
- * contract's variables are absent.
+ * Auth, commerce and realtime in one process (docs/standalone.md): their feature modules unchanged,
+ * imported through each app's public entry, with the infrastructure each app's own module would
+ * provide replaced by embedded defaults where the contract's variables are absent.
  */
 @Module({})
 export class StandaloneModule {
   static forRoot(parts: StandaloneParts): DynamicModule {
-    const { settings, broker, verifier, embedded } = parts;
-    const { standalone, auth, commerce, realtime } = settings;
+    const { settings, auth, broker, verifier, embedded, commerce: commercePort } = parts;
+    const { standalone, commerce, realtime } = settings;
     const providers: Provider[] = [{ provide: PARTS, useValue: parts }, EmbeddedResourcesCloser];
     if (embedded) providers.push(RelayWaker);
     return {
@@ -67,7 +73,7 @@ export class StandaloneModule {
         MetricsModule,
         AuthModule.register(auth),
         CommerceModule.register(commerce),
-        RealtimeModule.register(realtime, { eventSource: broker, verifier }),
+        RealtimeModule.register(realtime, { eventSource: broker, verifier, commerce: commercePort }),
         HealthModule.forRoot([DatabaseProbe, RedisProbe, RealtimeBrokerProbe]),
       ],
       providers,

@@ -18,7 +18,7 @@ export function defaultWebDir(): string | undefined {
 }
 
 /**
- * Serves the storefront page at `/` (issue 5 §3). Static files only answer paths that exist, so
+ * Serves the storefront page at `/` (docs/standalone.md, "First minute"). Static files only answer paths that exist, so
  * `/api`, `/socket.io`, `/health` and `/metrics` are untouched. Vite's hashed assets are cached for
  * a year; index.html never, so a rebuild shows at once.
  */

@@ -11,7 +11,6 @@ export interface EventPublisher {
 /** A delivered event. `ack` removes it; `nack(requeue)` returns it or sends it to the dead-letter queue. */
 export interface Delivery {
   body: Buffer;
-  redelivered: boolean;
   /** Times RabbitMQ has already delivered it and seen it rejected (x-delivery-count / x-death). */
   deliveryCount: number;
   ack(): void;
@@ -19,7 +18,7 @@ export interface Delivery {
 }
 
 export interface ConsumerOptions {
-  /** Durable queue shared by every replica of the consumer (competing consumers). */
+  /** Durable queue shared by every replica of the consumer (which of them receives: see singleActiveConsumer). */
   queue: string;
   /** Routing-key patterns to bind on the events exchange. */
   bindings: string[];
@@ -41,4 +40,3 @@ export interface EventConsumerSource {
 }
 
 export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
-export const EVENT_SOURCE = Symbol('EVENT_SOURCE');

@@ -24,7 +24,7 @@ export class InProcessBroker implements EventPublisher, EventConsumerSource {
     this.emitter.on('event', (body: Buffer) => {
       if (!this.active) return;
       const noop = () => undefined;
-      void handler({ body, redelivered: false, deliveryCount: 0, ack: noop, nack: noop });
+      void handler({ body, deliveryCount: 0, ack: noop, nack: noop });
     });
   }
 

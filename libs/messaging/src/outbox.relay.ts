@@ -40,6 +40,13 @@ interface OutboxRow {
   occurred_at: Date;
 }
 
+/** The first retry after a failure waits this long; each further failure doubles it, up to the cap. */
+const FIRST_BACKOFF_MS = 100;
+
+export function nextBackoffMs(previousMs: number | undefined, maxMs: number): number {
+  return Math.min(previousMs === undefined ? FIRST_BACKOFF_MS : previousMs * 2, maxMs);
+}
+
 export function toEnvelope(row: OutboxRow): AnyEnvelope {
   const base = { id: row.id, type: row.type, channels: row.channels, occurredAt: row.occurred_at.toISOString() };
   // Control messages (session.revoked) carry no offset: they are not part of the resumable stream.
@@ -136,7 +143,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async run(): Promise<void> {
-    let backoff = 100;
+    let backoff: number | undefined;
     while (this.running) {
       try {
         await this.ensureListening();
@@ -144,7 +151,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const relayed = await this.relayOnce();
         if (this.failing) this.logger.log('outbox relay recovered');
         this.failing = false;
-        backoff = 100;
+        backoff = undefined;
         if (Date.now() - this.lastPrune > this.options.pruneIntervalMs) {
           this.lastPrune = Date.now();
           await this.prune();
@@ -153,8 +160,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       } catch (error) {
         if (!this.failing) this.logger.warn(`outbox relay failing, retrying with backoff: ${(error as Error).message}`);
         this.failing = true;
+        backoff = nextBackoffMs(backoff, this.options.maxBackoffMs);
         await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
   }

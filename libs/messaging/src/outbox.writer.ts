@@ -16,7 +16,7 @@ export interface NewEvent<T extends AnyEventType = AnyEventType> {
  * Appends events inside the caller's transaction. Call it last, just before commit: it takes a
  * transaction-scoped lock so that offsets are allocated in commit order. Without it, a transaction
  * holding offset 10 could commit after one holding 11, and a client that read a snapshot at 11
- * and subscribed with `since: 11` would never see 10 (contract: X-Stream-Offset joins without gap).
+ * and subscribed with `since: 11` would never see 10 (docs/events.md, "Offsets and `X-Stream-Offset`").
  */
 export async function appendToOutbox(manager: EntityManager, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;

@@ -6,7 +6,7 @@ import { EVENTS_EXCHANGE } from '@tandem/contracts';
 import type { AnyEnvelope } from '@tandem/contracts';
 import type { ConsumerOptions, Delivery, EventConsumerSource, EventPublisher } from './broker.js';
 
-export const DEAD_LETTER_EXCHANGE = `${EVENTS_EXCHANGE}.dlx`;
+const DEAD_LETTER_EXCHANGE = `${EVENTS_EXCHANGE}.dlx`;
 
 /**
  * RabbitMQ through amqp-connection-manager: it reconnects on its own and re-runs the channel setup
@@ -108,7 +108,6 @@ export class RabbitMqBroker implements EventPublisher, EventConsumerSource {
     };
     return {
       body: message.content,
-      redelivered: message.fields.redelivered,
       deliveryCount: Number(message.properties.headers?.['x-delivery-count'] ?? 0),
       ack: () => settle(() => channel.ack(message)),
       nack: (requeue: boolean) => settle(() => channel.nack(message, false, requeue)),

@@ -1,8 +1,16 @@
 import { IsOptional } from 'class-validator';
-import { BaseConfig, ConfigError, IsServiceUrl, loadConfig } from './config.js';
+import {
+  BaseConfig,
+  ConfigError,
+  DatabaseSettings,
+  IsDatabaseUrl,
+  IsServiceUrl,
+  loadConfig,
+  OptionalInt,
+} from './config.js';
 
 class ExampleConfig extends BaseConfig {
-  @IsServiceUrl(['postgres:', 'postgresql:'])
+  @IsDatabaseUrl()
   DATABASE_URL!: string;
 
   @IsOptional()
@@ -46,5 +54,49 @@ describe('loadConfig', () => {
 
   it('rejects URLs without a host', () => {
     expect(() => loadConfig('example', ExampleConfig, { DATABASE_URL: 'postgres://' })).toThrow(/DATABASE_URL/);
+  });
+});
+
+/** The pattern of every app: knobs with defaults, and the deployed config adding what it requires. */
+class ExampleSettings extends DatabaseSettings {
+  @OptionalInt(1, 100)
+  BATCH: number = 10;
+}
+class ExampleDeployedConfig extends ExampleSettings {
+  @IsDatabaseUrl()
+  DATABASE_URL!: string;
+}
+
+describe('settings and config', () => {
+  it('settings need no variable at all and keep their defaults', () => {
+    const settings = loadConfig('example', ExampleSettings, {});
+    expect(settings.BATCH).toBe(10);
+    expect(settings.MIGRATIONS_RUN).toBeUndefined();
+  });
+
+  it('the deployed config validates the same knobs and requires its URL', () => {
+    expect(() => loadConfig('example', ExampleDeployedConfig, { BATCH: '5' })).toThrow(/DATABASE_URL/);
+    const config = loadConfig('example', ExampleDeployedConfig, {
+      DATABASE_URL: 'postgresql://db/x',
+      BATCH: '5',
+      MIGRATIONS_RUN: 'false',
+    });
+    expect(config).toEqual(
+      expect.objectContaining({ DATABASE_URL: 'postgresql://db/x', BATCH: 5, MIGRATIONS_RUN: false }),
+    );
+  });
+
+  it('checks bounds and booleans of the knobs in both', () => {
+    for (const schema of [ExampleSettings, ExampleDeployedConfig]) {
+      let error: unknown;
+      try {
+        loadConfig('example', schema, { DATABASE_URL: 'postgres://db/x', BATCH: '101', MIGRATIONS_RUN: 'maybe' });
+      } catch (e) {
+        error = e;
+      }
+      expect((error as ConfigError).problems).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^BATCH/), expect.stringMatching(/^MIGRATIONS_RUN/)]),
+      );
+    }
   });
 });

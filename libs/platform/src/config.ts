@@ -15,8 +15,12 @@ import type { ValidationError, ValidationOptions } from 'class-validator';
 
 /**
  * Configuration is read from the environment once, at boot, into a typed object validated by a
- * class (style.md: "Configuration validated once, at boot, from a DTO"). Nothing else reads
- * `process.env`. A bad value stops the app with a message naming every bad variable.
+ * class (docs/contract.md, "Configuration"). Nothing else reads `process.env`. A bad value stops the
+ * app with a message naming every bad variable.
+ *
+ * Each app has two classes: `<App>Settings` holds every feature knob, all optional with defaults,
+ * and `<App>Config extends <App>Settings` adds what the deployed app requires (its URLs, its key).
+ * Standalone validates the settings and supplies the rest itself.
  */
 export class ConfigError extends Error {
   constructor(
@@ -115,16 +119,21 @@ export class BaseConfig {
   JWT_AUDIENCE: string = 'tandem';
 }
 
-/** Apps that own a PostgreSQL database (auth, commerce). */
-export class DatabaseConfig extends BaseConfig {
-  @IsServiceUrl(['postgres:', 'postgresql:'])
-  DATABASE_URL!: string;
+/** A PostgreSQL URL (`postgres://` or `postgresql://`). */
+export const IsDatabaseUrl = (options?: ValidationOptions) => IsServiceUrl(['postgres:', 'postgresql:'], options);
 
+/** Settings of an app that owns a PostgreSQL database (auth, commerce): knobs only, no URL. */
+export class DatabaseSettings extends BaseConfig {
   /** Run pending migrations at start (default: yes, except in production, where a Job runs them). */
   @IsOptional()
   @ToBoolean()
   @IsBoolean()
   MIGRATIONS_RUN?: boolean;
+}
+
+/** What such an app runs on when deployed: its settings and its database. */
+export interface DatabaseConfig extends DatabaseSettings {
+  DATABASE_URL: string;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {

@@ -47,6 +47,11 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
+/**
+ * Readiness of the app's database. (Terminus's TypeOrmHealthIndicator does the same `SELECT 1`, but
+ * it checks its peer packages with `import.meta.resolve`, which Jest's module runtime lacks: every
+ * test that boots an app would fail to construct it.)
+ */
 @Injectable()
 export class DatabaseProbe implements ReadinessProbe {
   readonly name = 'database';
@@ -57,7 +62,7 @@ export class DatabaseProbe implements ReadinessProbe {
   }
 }
 
-export const MIGRATE_AT_START = Symbol('MIGRATE_AT_START');
+const MIGRATE_AT_START = Symbol('MIGRATE_AT_START');
 
 @Injectable()
 class MigrationRunner implements OnModuleInit {

@@ -9,18 +9,9 @@ export interface ReadinessProbe {
   check(): Promise<void>;
 }
 
-export const READINESS_PROBES = Symbol('READINESS_PROBES');
-const PROBE_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+const READINESS_PROBES = Symbol('READINESS_PROBES');
+/** A probe that has not answered by then counts as down (terminus's attempt timeout). */
+export const PROBE_TIMEOUT_MS = 2000;
 
 @Controller('health')
 export class HealthController {
@@ -42,15 +33,13 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check(
-      this.probes.map((probe) => async () => {
-        const session = this.indicators.check(probe.name);
-        try {
-          await withTimeout(probe.check(), PROBE_TIMEOUT_MS);
-          return session.up();
-        } catch (error) {
-          return session.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      }),
+      this.probes.map(
+        (probe) => () =>
+          this.indicators
+            .check(probe.name)
+            .attempt(() => probe.check())
+            .withTimeout(PROBE_TIMEOUT_MS),
+      ),
     );
   }
 }

@@ -29,7 +29,7 @@ function rejectPrototypeKeys(key: string, value: unknown): unknown {
 export function configureHttpApp(app: INestApplication, config: BaseConfig): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
-  // ETags are the product's version (contract: Catalog), set by the routes; Express's body hashes are not.
+  // ETags are the product's version (docs/contract.md, "Catalog"), set by the routes; Express's body hashes are not.
   express.set('etag', false);
   express.set('trust proxy', trustProxyHops(config.TRUST_PROXY_HOPS));
   express.useBodyParser('json', { limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys });

@@ -34,18 +34,24 @@ export async function consumeOrThrow(limiter: RateLimiterAbstract, key: string, 
 
 export const REQUESTS_PER_IP_PER_MINUTE = Symbol('REQUESTS_PER_IP_PER_MINUTE');
 
-/** Per-IP request budget for an app's API routes (register as APP_GUARD). */
+/**
+ * Per-IP request budget for the routes of the controllers that name it (`@UseGuards`): scoped to
+ * the routes it protects, never a global guard, so apps sharing a process keep their own limits.
+ */
 @Injectable()
 export class IpRateLimitGuard implements CanActivate {
-  private readonly limiter: RateLimiterAbstract;
+  /** Made at the first request: constructing the guard (e.g. to read route metadata) touches no store. */
+  private limiter?: RateLimiterAbstract;
 
-  constructor(@Inject(REDIS) redis: Redis | null, @Inject(REQUESTS_PER_IP_PER_MINUTE) perMinute: number) {
-    this.limiter = createLimiter(redis, 'requests-ip', perMinute, 60);
-  }
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(REQUESTS_PER_IP_PER_MINUTE) private readonly perMinute: number,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
+    this.limiter ??= createLimiter(this.redis, 'requests-ip', this.perMinute, 60);
     await consumeOrThrow(this.limiter, req.ip ?? 'unknown');
     return true;
   }

@@ -9,7 +9,7 @@ export const REDIS = Symbol('REDIS');
  * One Redis connection per app, created by the module (never at import time) with error and
  * reconnect handling. `null` when REDIS_URL is absent: callers fall back to in-memory state.
  */
-export function createRedis(url: string, name: string): Redis {
+function createRedis(url: string, name: string): Redis {
   const logger = new Logger(`redis:${name}`);
   const client = new Redis(url, {
     connectionName: `tandem-${name}`,

@@ -17,7 +17,7 @@ function fieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
 }
 
 /**
- * Unknown fields are rejected, not dropped (contract: Errors); values are not converted implicitly,
+ * Unknown fields are rejected, not dropped (docs/contract.md, "Errors"); values are not converted implicitly,
  * so `"5"` is not a number. Failures become 400 problem+json listing every field.
  */
 export function createValidationPipe(): ValidationPipe {

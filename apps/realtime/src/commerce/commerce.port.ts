@@ -12,6 +12,30 @@ export abstract class CommercePort {
   abstract call(request: RpcRequest, token: string | undefined): Promise<RpcResponse>;
 }
 
+/** Response headers handed back to the rpc caller. */
+const RETURNED_HEADERS = ['content-type', 'etag', 'location', 'retry-after', 'x-stream-offset', 'x-request-id'];
+
+/**
+ * The rpc answer for what commerce replied, whichever port carried it: only the headers a caller
+ * may see, a JSON body (problem+json included) as a value, any other body as text, none as null.
+ */
+export function rpcResponse(status: number, header: (name: string) => string | undefined, text: string): RpcResponse {
+  const headers: Record<string, string> = {};
+  for (const name of RETURNED_HEADERS) {
+    const value = header(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  let body: unknown = text.length > 0 ? text : null;
+  if ((headers['content-type'] ?? '').includes('json') && text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status, headers, body };
+}
+
 /** No commerce configured (no COMMERCE_URL, nothing injected): `rpc` answers 503, unseen orders are not found. */
 export class UnavailableCommercePort extends CommercePort {
   async orderStatus(): Promise<number> {

@@ -1,8 +1,5 @@
 import type { RpcRequest, RpcResponse } from '@tandem/contracts';
-import { CommercePort } from './commerce.port.js';
-
-/** Response headers handed back to the rpc caller. */
-const RETURNED_HEADERS = ['content-type', 'etag', 'location', 'retry-after', 'x-stream-offset', 'x-request-id'];
+import { CommercePort, rpcResponse } from './commerce.port.js';
 
 /** Commerce over HTTP at COMMERCE_URL: the deployed gateway's only HTTP dependency. */
 export class HttpCommercePort extends CommercePort {
@@ -39,21 +36,7 @@ export class HttpCommercePort extends CommercePort {
     } catch {
       return { status: 502, headers: {}, body: null };
     }
-    const returned: Record<string, string> = {};
-    for (const name of RETURNED_HEADERS) {
-      const value = res.headers.get(name);
-      if (value !== null) returned[name] = value;
-    }
-    const text = await res.text();
-    let parsed: unknown = text.length > 0 ? text : null;
-    if ((returned['content-type'] ?? '').includes('json') && text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    return { status: res.status, headers: returned, body: parsed };
+    return rpcResponse(res.status, (name) => res.headers.get(name) ?? undefined, await res.text());
   }
 
   private auth(token: string | undefined): Record<string, string> {

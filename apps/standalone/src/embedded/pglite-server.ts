@@ -1,5 +1,5 @@
 /**
- * Child process that owns the embedded database (issue 5 §1): PGlite (PostgreSQL compiled to WASM)
+ * Child process that owns the embedded database (docs/standalone.md, "The embedded database"): PGlite (PostgreSQL compiled to WASM)
  * behind @electric-sql/pglite-socket, which speaks the wire protocol, so pg and TypeORM run the
  * same migrations and SQL as against a real server.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Tandem's benchmark (issue 7): REST-only vs WebSocket-only vs hybrid on one storefront workload,
+// Tandem's benchmark: REST-only vs WebSocket-only vs hybrid on one storefront workload,
 // the push path hop by hop, connection scale, and a bare Socket.IO / Express floor, all in one run.
 //   npm run bench              full mode: writes docs/benchmarks.md, docs/images/benchmarks.svg,
 //                              bench/results/full-<time>.json

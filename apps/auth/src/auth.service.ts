@@ -180,11 +180,7 @@ export class AuthService {
     user: UserRecord,
     family?: { id: string; endsAt: Date },
   ): Promise<Session> {
-    const session = family ?? {
-      id: randomUUID(),
-      endsAt: new Date(Date.now() + this.config.REFRESH_TOKEN_ABSOLUTE_TTL * 1000),
-    };
-    if (!family) await manager.query(`INSERT INTO sessions (id, user_id) VALUES ($1, $2)`, [session.id, user.id]);
+    const session = family ?? (await this.startSession(manager, user.id));
     const refresh = this.tokens.refreshToken();
     await manager.insert(RefreshTokenRecord, {
       familyId: session.id,
@@ -199,6 +195,17 @@ export class AuthService {
       refreshToken: refresh.token,
       expiresIn: this.tokens.accessTokenTtl,
     };
+  }
+
+  /** A new session row; its absolute end is counted from the database's clock, like lockSession's. */
+  private async startSession(manager: EntityManager, userId: string): Promise<{ id: string; endsAt: Date }> {
+    const id = randomUUID();
+    const [row]: { endsAt: Date }[] = await manager.query(
+      `INSERT INTO sessions (id, user_id) VALUES ($1, $2)
+       RETURNING created_at + make_interval(secs => $3) AS "endsAt"`,
+      [id, userId, this.config.REFRESH_TOKEN_ABSOLUTE_TTL],
+    );
+    return { id, endsAt: new Date(row!.endsAt) };
   }
 
   private async tokenState(manager: EntityManager, hash: Buffer): Promise<TokenState | undefined> {

@@ -17,6 +17,7 @@ const N = 32768;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
+const MAX_MEM = 64 * 1024 * 1024;
 
 /** Hashing is saturated: nothing was checked, so 503 and the client may retry after a second. */
 export class HasherBusyError extends ProblemException {
@@ -38,17 +39,25 @@ export class HasherBusyError extends ProblemException {
 export class PasswordHasher {
   private readonly slots: WorkSlots;
   /** A hash of a random password, verified against when the email is unknown: same cost, same answer. */
-  private decoy?: Promise<string>;
+  private readonly decoy: Promise<string>;
 
   constructor(
     @Optional() @Inject(AuthConfig) config?: Pick<AuthConfig, 'PASSWORD_HASH_CONCURRENCY' | 'PASSWORD_HASH_QUEUE'>,
   ) {
     this.slots = new WorkSlots(config?.PASSWORD_HASH_CONCURRENCY ?? 2, config?.PASSWORD_HASH_QUEUE ?? 64);
+    // Made once at start, outside the slots: a flood must never leave the decoy unmade.
+    this.decoy = this.encode(randomBytes(16).toString('hex'), (password, salt) =>
+      scryptAsync(password, salt, KEY_LENGTH, { N, r: R, p: P, maxmem: MAX_MEM }),
+    );
   }
 
-  async hash(password: string): Promise<string> {
+  hash(password: string): Promise<string> {
+    return this.encode(password, (secret, salt) => this.scrypt(secret, salt, KEY_LENGTH, { N, r: R, p: P }));
+  }
+
+  private async encode(password: string, derive: (password: string, salt: Buffer) => Promise<Buffer>) {
     const salt = randomBytes(16);
-    const key = await this.scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P });
+    const key = await derive(password, salt);
     return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
   }
 
@@ -68,7 +77,6 @@ export class PasswordHasher {
 
   /** Spends the same time as a real verification, for unknown accounts. */
   async verifyDecoy(password: string): Promise<false> {
-    this.decoy ??= this.hash(randomBytes(16).toString('hex'));
     await this.verify(password, await this.decoy);
     return false;
   }
@@ -76,7 +84,7 @@ export class PasswordHasher {
   /** Throws HasherBusyError when every slot and the queue are taken. */
   private async scrypt(password: string, salt: Buffer, length: number, cost: { N: number; r: number; p: number }) {
     try {
-      return await this.slots.run(() => scryptAsync(password, salt, length, { ...cost, maxmem: 64 * 1024 * 1024 }));
+      return await this.slots.run(() => scryptAsync(password, salt, length, { ...cost, maxmem: MAX_MEM }));
     } catch (error) {
       if (error instanceof SlotsExhaustedError) throw new HasherBusyError();
       throw error;

@@ -55,12 +55,6 @@ export class PasswordHasher {
     return this.encode(password, (secret, salt) => this.scrypt(secret, salt, KEY_LENGTH, { N, r: R, p: P }));
   }
 
-  private async encode(password: string, derive: (password: string, salt: Buffer) => Promise<Buffer>) {
-    const salt = randomBytes(16);
-    const key = await derive(password, salt);
-    return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
-  }
-
   async verify(password: string, stored: string): Promise<boolean> {
     const [scheme, n, r, p, salt, key] = stored.split('$');
     if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
@@ -89,5 +83,11 @@ export class PasswordHasher {
       if (error instanceof SlotsExhaustedError) throw new HasherBusyError();
       throw error;
     }
+  }
+
+  private async encode(password: string, derive: (password: string, salt: Buffer) => Promise<Buffer>) {
+    const salt = randomBytes(16);
+    const key = await derive(password, salt);
+    return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
   }
 }

@@ -44,8 +44,16 @@ export class AuthSettings extends DatabaseSettings {
   @OptionalInt(30, 3600)
   ACCESS_TOKEN_TTL: number = 900;
 
+  /** Idle lifetime of a refresh token: each refresh issues a new one valid this long. */
   @OptionalInt(300, 90 * 24 * 3600)
   REFRESH_TOKEN_TTL: number = 30 * 24 * 3600;
+
+  /**
+   * Absolute lifetime of a session (refresh-token family) from its login: refreshes never extend
+   * it, after it the user signs in again (docs/security.md, "Authentication, tokens and revocation").
+   */
+  @OptionalInt(300, 365 * 24 * 3600)
+  REFRESH_TOKEN_ABSOLUTE_TTL: number = 30 * 24 * 3600;
 
   /**
    * `Cache-Control: max-age` of the JWKS: how long verifiers cache it, so the longest a key dropped
@@ -73,6 +81,14 @@ export class AuthSettings extends DatabaseSettings {
 
   @OptionalInt(1)
   LOGIN_BLOCK_SECONDS: number = 900;
+
+  /** Password hashes (scrypt, ~32 MiB each) computed at once; leaves libuv threads for the rest. */
+  @OptionalInt(1, 64)
+  PASSWORD_HASH_CONCURRENCY: number = 2;
+
+  /** Hashes waiting for a slot; beyond, logins and registrations answer 503 with Retry-After. */
+  @OptionalInt(0, 10_000)
+  PASSWORD_HASH_QUEUE: number = 64;
 
   /** Registrations and refreshes per IP per minute. */
   @OptionalInt(1)

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { AccessTokenVerifier } from '@tandem/security';
+import { AccessTokenVerifier, SessionRevocationsModule } from '@tandem/security';
 import { OutboxModule, OutboxRecord } from '@tandem/messaging';
 import { databaseAppInfrastructure, DatabaseProbe, HealthModule, RedisProbe } from '@tandem/platform';
 import { AdminBootstrap } from './admin-bootstrap.js';
@@ -31,7 +31,11 @@ export class AuthModule {
     const signingKeys = () => (loading ??= SigningKeys.load(config.JWT_PRIVATE_KEY, config.JWT_PUBLIC_KEY));
     return {
       module: AuthModule,
-      imports: [JwtModule.registerAsync({ useFactory: async () => accessTokenSigning(await signingKeys(), config) })],
+      imports: [
+        JwtModule.registerAsync({ useFactory: async () => accessTokenSigning(await signingKeys(), config) }),
+        // Auth writes the session denylist that every verifier reads (docs/contract.md "Auth").
+        SessionRevocationsModule,
+      ],
       controllers: [AuthController],
       providers: [
         { provide: AuthConfig, useValue: config },

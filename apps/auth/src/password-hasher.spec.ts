@@ -1,4 +1,4 @@
-import { PasswordHasher } from './password-hasher.js';
+import { HasherBusyError, PasswordHasher } from './password-hasher.js';
 
 describe('PasswordHasher', () => {
   const hasher = new PasswordHasher();
@@ -37,5 +37,20 @@ describe('PasswordHasher', () => {
 
   it('answers false for unknown accounts (decoy)', async () => {
     await expect(hasher.verifyDecoy('anything')).resolves.toBe(false);
+  });
+
+  it('refuses work beyond its slots and queue at once with a 503 + Retry-After, and recovers after', async () => {
+    const bounded = new PasswordHasher({ PASSWORD_HASH_CONCURRENCY: 1, PASSWORD_HASH_QUEUE: 1 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => bounded.verifyDecoy('guess')));
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(refused).toHaveLength(3);
+    for (const { reason } of refused) {
+      expect(reason).toBeInstanceOf(HasherBusyError);
+      expect((reason as HasherBusyError).getStatus()).toBe(503);
+      expect((reason as HasherBusyError).extra.headers).toEqual({ 'Retry-After': '1' });
+    }
+    // The decoy was made outside the slots: a flood never leaves unknown emails answering 503 for good.
+    await expect(bounded.verifyDecoy('later')).resolves.toBe(false);
+    await expect(bounded.verify('pw', await bounded.hash('pw'))).resolves.toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { RabbitMqBroker } from '@tandem/messaging';
 import type { EventConsumerSource } from '@tandem/messaging';
 import { HealthModule, loggingModule, MetricsModule, REDIS, RedisModule, RedisProbe } from '@tandem/platform';
-import { AccessTokenVerifier } from '@tandem/security';
+import { AccessTokenVerifier, SessionRevocationsModule } from '@tandem/security';
 import { CommercePort, UnavailableCommercePort } from './commerce/commerce.port.js';
 import { HttpCommercePort } from './commerce/http-commerce.port.js';
 import { ChannelAccessService } from './delivery/channel-access.service.js';
@@ -71,7 +71,8 @@ export class RealtimeModule {
       module: RealtimeModule,
       // Global so that the app's HealthModule can reach the broker probe's consumer.
       global: true,
-      imports: [MetricsModule],
+      // The session denylist auth writes (docs/contract.md "Auth"), checked by ClientAuthService.
+      imports: [MetricsModule, SessionRevocationsModule],
       controllers: [StreamController],
       providers: [
         { provide: REALTIME_SETTINGS, useValue: settings },

@@ -11,10 +11,11 @@ import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Role } from '@tandem/contracts';
-import { Problems } from '@tandem/platform';
-import { AccessTokenVerifier, InvalidTokenError } from './token-verifier.js';
+import { ProblemException, Problems } from '@tandem/platform';
+import { AccessTokenVerifier, InvalidTokenError, TokenCheckUnavailableError } from './token-verifier.js';
 import { principalFrom } from './principal.js';
 import type { Principal } from './principal.js';
+import { SessionRevocations } from './session-revocations.js';
 
 const ROLES_KEY = 'tandem:roles';
 
@@ -26,14 +27,40 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** 503 with Retry-After: the token could not be checked, the client should retry, not log out. */
+export function tokenCheckUnavailable(error: TokenCheckUnavailableError): ProblemException {
+  const seconds = error.retryAfterSeconds;
+  return new ProblemException(503, 'unavailable', 'The access token cannot be checked right now; retry shortly', {
+    headers: { 'Retry-After': String(seconds) },
+    retryAfter: seconds,
+  });
+}
+
+/**
+ * Verifies an access token and refuses one of a revoked session (docs/contract.md "Auth"): the
+ * one check of the REST guard, also used by the gateway for handshakes, `auth` swaps and SSE.
+ * Throws InvalidTokenError (401) or TokenCheckUnavailableError (503).
+ */
+export async function authenticateToken(
+  verifier: AccessTokenVerifier,
+  revocations: SessionRevocations,
+  token: string,
+): Promise<Principal> {
+  const principal = principalFrom(await verifier.verify(token));
+  if (await revocations.isRevoked(principal.sid)) throw new InvalidTokenError('the session has been revoked');
+  return principal;
+}
+
 /**
  * Authenticates the bearer token and, when the route names roles, authorizes them. A missing or bad
- * token is 401, a valid token without the role is 403.
+ * token, or one of a revoked session, is 401; a valid token without the role is 403; a token that
+ * cannot be checked right now (JWKS or denylist outage) is 503 with Retry-After.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly verifier: AccessTokenVerifier,
+    private readonly revocations: SessionRevocations,
     private readonly reflector: Reflector,
   ) {}
 
@@ -42,8 +69,9 @@ export class AccessTokenGuard implements CanActivate {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw Problems.unauthorized();
     try {
-      req.principal = principalFrom(await this.verifier.verify(token));
+      req.principal = await authenticateToken(this.verifier, this.revocations, token);
     } catch (error) {
+      if (error instanceof TokenCheckUnavailableError) throw tokenCheckUnavailable(error);
       if (error instanceof InvalidTokenError) {
         throw Problems.unauthorized(error.expired ? 'The access token has expired' : 'The access token is not valid');
       }

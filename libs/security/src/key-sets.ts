@@ -1,8 +1,21 @@
-import { createLocalJWKSet, createRemoteJWKSet, customFetch } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors } from 'jose';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
+import { TokenCheckUnavailableError } from './token-errors.js';
 
-/** Where a verifier finds the public key named by a token's `kid`. */
-export type KeySet = JWTVerifyGetKey;
+/** Where a verifier finds the public key named by a token's `kid`, and the set it holds. */
+export type KeySet = JWTVerifyGetKey & { jwks?: () => JSONWebKeySet | undefined };
+
+/** Answers about the token itself (no key for it), as opposed to failures to fetch the set. */
+function isTokenFault(error: unknown): boolean {
+  return (
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSENotSupported
+  );
+}
+
+/** Longest wait after a failed fetch before the next one is tried (the Retry-After of a 503). */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 
 export interface RemoteJwksOptions {
   /** Minimum time between two fetches triggered by an unknown `kid` (ms). */
@@ -34,7 +47,9 @@ const MIN_CACHE_MS = 1000;
  * flood of fetches. On top of that, the set is refetched once the response's `max-age` has passed,
  * so a key auth stops publishing is dropped within that time everywhere. If auth does not answer
  * that refetch (a restart), the keys held stay trusted up to `cacheMaxAgeMs` after the last
- * successful fetch, and the refetch is retried once per cooldown.
+ * successful fetch (stale-while-error), and the refetch is retried once per cooldown. Past that, or
+ * with no set at all, an outage is a TokenCheckUnavailableError (503 with Retry-After, not 401:
+ * docs/security.md), and fetches are retried at most every few seconds, not once per request.
  */
 export function remoteKeySet(jwksUrl: string, options: RemoteJwksOptions = {}): KeySet {
   const ceilingMs = options.cacheMaxAgeMs ?? 10 * 60_000;
@@ -54,14 +69,31 @@ export function remoteKeySet(jwksUrl: string, options: RemoteJwksOptions = {}): 
       return response;
     },
   });
-  return async (header, token) => {
-    // jose refetches by itself when it holds no set or its own lifetime (the ceiling) has passed.
+  const retryMs = Math.min(cooldownMs, RETRY_AFTER_FAILURE_MS);
+  /** After a failed fetch, when the next one may be tried. */
+  let retryAt = -Infinity;
+  const unavailable = () =>
+    new TokenCheckUnavailableError(
+      "auth's signing keys cannot be fetched",
+      Math.max(1, Math.ceil((retryAt - Date.now()) / 1000)),
+    );
+  const keySet: KeySet = async (header, token) => {
     if (remote.fresh && Date.now() >= refreshAt) {
       refreshAt = Date.now() + cooldownMs;
       await remote.reload().catch(() => undefined);
     }
-    return remote(header, token);
+    // jose refetches by itself when it holds no set or its own lifetime (the ceiling) has passed.
+    if (!remote.fresh && Date.now() < retryAt) throw unavailable();
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (isTokenFault(error)) throw error;
+      retryAt = Date.now() + retryMs;
+      throw unavailable();
+    }
   };
+  keySet.jwks = () => remote.jwks();
+  return keySet;
 }
 
 /** Keys known in-process (the auth app itself, standalone): no HTTP. */

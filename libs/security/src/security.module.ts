@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { AccessTokenGuard } from './auth.guard.js';
+import { SessionRevocationsModule } from './session-revocations.js';
 import { AccessTokenVerifier } from './token-verifier.js';
 import type { VerifierOptions } from './token-verifier.js';
 
@@ -11,6 +12,7 @@ export interface JwksSecurityOptions extends VerifierOptions {
 /**
  * Provides the AccessTokenVerifier (and the guard that uses it) to an app. Apps other than auth
  * verify against auth's JWKS; a process that holds the keys (standalone) passes its own verifier.
+ * The guard also checks the session denylist (SessionRevocationsModule: needs REDIS).
  */
 @Global()
 @Module({})
@@ -22,6 +24,7 @@ export class SecurityModule {
         : { provide: AccessTokenVerifier, useFactory: () => AccessTokenVerifier.remote(options.jwksUrl, options) };
     return {
       module: SecurityModule,
+      imports: [SessionRevocationsModule],
       providers: [verifier, AccessTokenGuard],
       exports: [AccessTokenVerifier, AccessTokenGuard],
     };

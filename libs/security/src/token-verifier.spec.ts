@@ -1,8 +1,9 @@
+import { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
-import { AccessTokenVerifier, InvalidTokenError } from './token-verifier.js';
+import { AccessTokenVerifier, InvalidTokenError, TokenCheckUnavailableError } from './token-verifier.js';
 
 const OPTIONS = { issuer: 'tandem-auth', audience: 'tandem' };
 
@@ -166,20 +167,40 @@ describe('AccessTokenVerifier with a remote JWKS', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('fails closed once its keys are older than cacheMaxAgeMs and auth does not answer', async () => {
+  it('fails closed, as unavailable (not invalid), once its keys are older than cacheMaxAgeMs and auth does not answer', async () => {
     const key = await newKey();
     jwks.keys = [key.jwk];
     const verifier = AccessTokenVerifier.remote(jwks.url, OPTIONS, { cooldownMs: 0, cacheMaxAgeMs: 1 });
     await verifier.verify(await sign(key));
     jwks.status = 503;
     await sleep(10);
-    await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(TokenCheckUnavailableError);
   });
 
-  it('fails closed when the JWKS endpoint is unreachable', async () => {
+  it('calls an unreachable JWKS endpoint unavailable, with a Retry-After, not an invalid token', async () => {
     const key = await newKey();
     const verifier = AccessTokenVerifier.remote('http://127.0.0.1:1/jwks', OPTIONS, { timeoutMs: 500 });
-    await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(InvalidTokenError);
+    const error = await verifier.verify(await sign(key)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenCheckUnavailableError);
+    expect((error as TokenCheckUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('after a failed fetch, answers unavailable without fetching again until the retry time', async () => {
+    const key = await newKey();
+    jwks.status = 503;
+    const verifier = AccessTokenVerifier.remote(jwks.url, OPTIONS, { cooldownMs: 60_000 });
+    for (let i = 0; i < 5; i += 1) {
+      await expect(verifier.verify(await sign(key))).rejects.toBeInstanceOf(TokenCheckUnavailableError);
+    }
+    expect(jwks.fetches).toBe(1);
+  });
+
+  it('still calls a token with an unknown kid invalid while the set is fresh', async () => {
+    const key = await newKey();
+    jwks.keys = [key.jwk];
+    const verifier = AccessTokenVerifier.remote(jwks.url, OPTIONS, { cooldownMs: 60_000 });
+    await verifier.verify(await sign(key));
+    await expect(verifier.verify(await sign(await newKey()))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });
 
@@ -263,6 +284,26 @@ describe('AccessTokenVerifier claim and header checks', () => {
     ['typ refresh+jwt', { typ: 'refresh+jwt' }],
   ])('refuses a token with %s', async (_name, header) => {
     await expect(verifier.verify(await sign(key, {}, header))).rejects.toThrow('not an access token (typ)');
+  });
+
+  it('is pinned to the algorithm each JWK names: a JWK without alg verifies nothing', async () => {
+    // jose alone would match an alg-less RSA JWK to any RSA algorithm the verifier allows.
+    const { alg: _alg, ...bare } = rsaKey.jwk;
+    const pinned = AccessTokenVerifier.local({ keys: [key.jwk, bare] }, OPTIONS);
+    await expect(pinned.verify(await sign(rsaKey))).rejects.toThrow('algorithm RS256 is not published by the issuer');
+    await expect(pinned.verify(await sign(key))).resolves.toBeTruthy();
+  });
+
+  it('refuses a token in another asymmetric algorithm than its key is published for (PS256 on an RS256 key)', async () => {
+    const token = await new SignJWT({ sid: 's1', roles: ['admin'], jti: 'j1' })
+      .setProtectedHeader({ alg: 'PS256', kid: rsaKey.jwk.kid!, typ: 'at+jwt' })
+      .setSubject('u1')
+      .setIssuer(OPTIONS.issuer)
+      .setAudience(OPTIONS.audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(KeyObject.from(rsaKey.privateKey));
+    await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
   it('refuses a token without kid, and one whose kid is not in the set', async () => {

@@ -6,6 +6,9 @@ import { ROLES } from '@tandem/contracts';
 import type { AccessClaims, Role } from '@tandem/contracts';
 import { localKeySet, remoteKeySet } from './key-sets.js';
 import type { KeySet, RemoteJwksOptions } from './key-sets.js';
+import { InvalidTokenError, TokenCheckUnavailableError } from './token-errors.js';
+
+export { InvalidTokenError, TokenCheckUnavailableError };
 
 /** The only signing algorithms Tandem issues; anything else (`none`, HS256…) is refused. */
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'RS256'] as const;
@@ -14,16 +17,6 @@ export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** Longer input is refused before it is parsed. */
 const MAX_TOKEN_LENGTH = 4096;
-
-export class InvalidTokenError extends Error {
-  constructor(
-    message: string,
-    readonly expired = false,
-  ) {
-    super(message);
-    this.name = 'InvalidTokenError';
-  }
-}
 
 export interface VerifierOptions {
   issuer: string;
@@ -35,6 +28,11 @@ export interface VerifierOptions {
 /** `at+jwt` or its full media type `application/at+jwt`, in any case (RFC 8725 §3.11). */
 function isAccessTokenType(typ: unknown): boolean {
   return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === ACCESS_TOKEN_TYPE;
+}
+
+/** The algorithms the key set's JWKs name (auth's JWKS names one per key: docs/contract.md "Auth"). */
+function publishedAlgorithms(keys: KeySet): string[] {
+  return (keys.jwks?.()?.keys ?? []).flatMap((jwk) => (isAlgorithm(jwk.alg) ? [jwk.alg] : []));
 }
 
 function isAlgorithm(alg: unknown): alg is AccessTokenAlgorithm {
@@ -99,7 +97,7 @@ export class AccessTokenVerifier {
     try {
       return accessClaims(await this.jwt.verifyAsync<object>(token));
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof InvalidTokenError || error instanceof TokenCheckUnavailableError) throw error;
       if (error instanceof TokenExpiredError) throw new InvalidTokenError('token expired', true);
       if (error instanceof JsonWebTokenError) throw new InvalidTokenError(error.message);
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code);
@@ -122,6 +120,11 @@ export class AccessTokenVerifier {
     if (!isAccessTokenType(header.typ)) throw new InvalidTokenError('not an access token (typ)');
     if (typeof header.kid !== 'string') throw new InvalidTokenError('kid header is missing');
     const key = await this.keys({ ...header, alg: header.alg }, { payload: '', signature: '' });
+    // Pinned to what the issuer publishes: a key is used only with the `alg` its JWK names, so a
+    // JWK without one (which jose would match to any algorithm of its key type) verifies nothing.
+    if (!publishedAlgorithms(this.keys).includes(header.alg)) {
+      throw new InvalidTokenError(`algorithm ${header.alg} is not published by the issuer`);
+    }
     if (key instanceof KeyObject) return key;
     if (key instanceof Uint8Array || !('type' in key)) throw new InvalidTokenError('key set returned an unusable key');
     return KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);

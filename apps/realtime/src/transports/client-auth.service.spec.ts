@@ -2,8 +2,13 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { ControlEnvelope, GatewayNoticeMap } from '@tandem/contracts';
-import { MetricsRegistry } from '@tandem/platform';
-import { AccessTokenVerifier } from '@tandem/security';
+import { MetricsRegistry, ProblemException } from '@tandem/platform';
+import {
+  AccessTokenVerifier,
+  MemorySessionRevocations,
+  SessionRevocations,
+  TokenCheckUnavailableError,
+} from '@tandem/security';
 import { ClientRegistry } from '../delivery/client-registry.service.js';
 import { Subscriber } from '../delivery/subscriber.js';
 import { RealtimeMetrics } from '../ops/realtime.metrics.js';
@@ -29,12 +34,14 @@ describe('ClientAuthService', () => {
   let sign: (claims: { sub?: string; sid?: string; ttl?: number }) => Promise<string>;
   let auth: ClientAuthService;
   let registry: ClientRegistry;
+  let verifier: AccessTokenVerifier;
+  const revocations = new MemorySessionRevocations();
 
   beforeAll(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(jwk);
-    const verifier = AccessTokenVerifier.local(
+    verifier = AccessTokenVerifier.local(
       { keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] },
       { issuer: 'tandem-auth', audience: 'tandem' },
     );
@@ -49,7 +56,7 @@ describe('ClientAuthService', () => {
         .setJti(randomUUID())
         .sign(privateKey);
     registry = new ClientRegistry(new RealtimeMetrics(new MetricsRegistry()));
-    auth = new ClientAuthService(verifier, registry);
+    auth = new ClientAuthService(verifier, registry, revocations);
   });
 
   afterEach(() => {
@@ -111,5 +118,32 @@ describe('ClientAuthService', () => {
     expect(revoked.notices).toEqual(['session.revoked']);
     expect(revoked.closed).toBe(1);
     expect(other.closed).toBe(0);
+  });
+
+  it('refuses a token of a revoked session (handshake, swap and SSE all verify here), though unexpired', async () => {
+    const token = await sign({ sid: 'revoked-session' });
+    expect(await auth.verify(token)).toBeDefined();
+    await revocations.revoke('revoked-session', 60);
+    expect(await auth.verify(token)).toBeUndefined();
+    const client = new FakeClient();
+    registry.add(client);
+    expect(await auth.authenticate(client, token)).toBe('invalid');
+    expect(await auth.verify(await sign({ sid: 'other-session' }))).toBeDefined();
+  });
+
+  it('throws a 503 problem (not "invalid") when the token cannot be checked, so clients retry instead of signing out', async () => {
+    class DownRevocations extends SessionRevocations {
+      async revoke(): Promise<void> {}
+      async isRevoked(): Promise<boolean> {
+        throw new TokenCheckUnavailableError('redis down', 2);
+      }
+    }
+    const down = new ClientAuthService(verifier, registry, new DownRevocations());
+    const error = await down.verify(await sign({})).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProblemException);
+    expect((error as ProblemException).getStatus()).toBe(503);
+    expect((error as ProblemException).extra.headers).toEqual({ 'Retry-After': '2' });
+    expect((error as ProblemException).message).not.toBe('unauthorized');
+    expect((error as { data?: unknown }).data).toEqual({ code: 'unavailable', retryAfter: 2 });
   });
 });

@@ -1,7 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { SESSION_EXPIRED_EVENT } from '@tandem/contracts';
 import type { ControlEnvelope } from '@tandem/contracts';
-import { AccessTokenVerifier, InvalidTokenError, principalFrom } from '@tandem/security';
+import {
+  AccessTokenVerifier,
+  authenticateToken,
+  InvalidTokenError,
+  MemorySessionRevocations,
+  SessionRevocations,
+  TokenCheckUnavailableError,
+  tokenCheckUnavailable,
+} from '@tandem/security';
 import type { Principal } from '@tandem/security';
 import { ClientRegistry } from '../delivery/client-registry.service.js';
 import type { Subscriber } from '../delivery/subscriber.js';
@@ -13,8 +21,9 @@ type SignInOutcome = 'ok' | 'invalid' | 'other_user';
 
 /**
  * The one authentication path of every client, socket or SSE (docs/contract.md, Realtime and
- * SSE): verify the access token → principal → a timer that ends the client at the token's `exp`
- * (`session.expired`, then close) → `session.revoked` ends every client of that session.
+ * SSE): verify the access token and refuse a revoked session (the same check as the REST guard) →
+ * principal → a timer that ends the client at the token's `exp` (`session.expired`, then close) →
+ * `session.revoked` ends every client of that session.
  */
 @Injectable()
 export class ClientAuthService {
@@ -23,14 +32,27 @@ export class ClientAuthService {
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly registry: ClientRegistry,
+    // RealtimeModule always provides it (SessionRevocationsModule); pure unit specs may omit it.
+    @Optional() private readonly revocations: SessionRevocations = new MemorySessionRevocations(),
   ) {}
 
-  /** The token's principal, or undefined when it is not a valid access token. */
+  /**
+   * The token's principal, or undefined when it is not a valid access token or its session was
+   * revoked. When the token cannot be checked right now (auth's JWKS or the denylist does not
+   * answer) it throws a 503 problem: SSE answers 503 with Retry-After, a handshake fails with its
+   * message (not "unauthorized", so clients retry instead of signing out), an `auth` swap gets an
+   * error ack and keeps its token (docs/security.md, "Authentication, tokens and revocation").
+   */
   async verify(token: string): Promise<Principal | undefined> {
     try {
-      return principalFrom(await this.verifier.verify(token));
+      return await authenticateToken(this.verifier, this.revocations, token);
     } catch (error) {
-      // A failure to check (JWKS unreachable) also refuses the token: the client retries later.
+      if (error instanceof TokenCheckUnavailableError) {
+        this.logger.warn(`token check unavailable: ${error.message}`);
+        throw Object.assign(tokenCheckUnavailable(error), {
+          data: { code: 'unavailable', retryAfter: error.retryAfterSeconds },
+        });
+      }
       if (!(error instanceof InvalidTokenError)) this.logger.warn(`token check failed: ${(error as Error).message}`);
       return undefined;
     }

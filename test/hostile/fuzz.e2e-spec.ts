@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Product } from '@tandem/contracts';
-import { register, uniqueEmail } from '../support/http.js';
+import { login, register, uniqueEmail } from '../support/http.js';
 import type { TestSession } from '../support/http.js';
 import { connect } from '../support/realtime.js';
 import type { Client } from '../support/realtime.js';
 import { startStack } from '../support/stack.js';
-import type { DistributedStack } from '../support/stack.js';
+import { startStandaloneServer } from '../support/standalone.js';
 
 /**
  * Property-based fuzzing of every REST DTO and every socket message against the running
@@ -16,7 +16,8 @@ import type { DistributedStack } from '../support/stack.js';
  * message gets an ack of the contract's shape (or, for an oversized one, a disconnect), and every
  * app still answers its health check afterwards.
  *
- * CI runs FUZZ_RUNS cases per property (default 25, about 400 in all, seconds); a longer run:
+ * Both against the distributed stack and the built standalone server. CI runs FUZZ_RUNS cases per
+ * property (default 25, about 800 in all, seconds); a longer run:
  * `FUZZ_RUNS=5000 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects e2e --runInBand
  * test/hostile/fuzz`. A failure prints fast-check's seed and the shrunk input; `FUZZ_SEED` replays it.
  */
@@ -197,23 +198,67 @@ async function expectSafeAnswer(base: string, request: Sent): Promise<void> {
     throw new Error(`${what}\n→ ${res.status} without problem+json: ${res.headers.get('content-type')}`);
 }
 
-describe('fuzzing every REST DTO and socket message against the distributed stack', () => {
-  let stack: DistributedStack;
+/** What the properties attack: the distributed stack, or standalone (one origin for everything). */
+interface Target {
+  authUrl: string;
+  commerceUrl: string;
+  gatewayUrls: string[];
+  /** Every process, for the health check afterwards. */
+  appUrls: string[];
+  admin: TestSession;
+  close(): Promise<unknown>;
+}
+
+// Budgets out of the way: the fuzz measures answers, not limits (those have their own probes).
+const GENEROUS = {
+  AUTH_REQUESTS_PER_IP_PER_MINUTE: '100000',
+  LOGIN_MAX_FAILURES_PER_IP: '100000',
+  REQUESTS_PER_IP_PER_MINUTE: '100000',
+  SOCKET_MESSAGES_PER_SECOND: '100000',
+  IP_MESSAGES_PER_SECOND: '100000',
+};
+
+async function distributedStack(): Promise<Target> {
+  const stack = await startStack({ auth: GENEROUS, commerce: GENEROUS, realtime: GENEROUS });
+  return {
+    authUrl: stack.auth.url,
+    commerceUrl: stack.commerce.url,
+    gatewayUrls: stack.gateways.map((g) => g.url),
+    appUrls: [stack.auth, stack.commerce, ...stack.gateways].map((a) => a.url),
+    admin: stack.admin,
+    close: () => stack.close(),
+  };
+}
+
+async function standalone(): Promise<Target> {
+  const server = await startStandaloneServer({ env: GENEROUS });
+  const account = server.credentials()['admin']!;
+  return {
+    authUrl: server.url,
+    commerceUrl: server.url,
+    gatewayUrls: [server.url],
+    appUrls: [server.url],
+    admin: await login(server.url, account.email, account.password!),
+    close: () => server.stop(),
+  };
+}
+
+describe.each([
+  ['the distributed stack (auth, commerce, two gateways)', distributedStack],
+  ['standalone', standalone],
+])('fuzzing every REST DTO and socket message against %s', (_name, start) => {
+  let target: Target;
   let customer: TestSession;
   let product: Product;
   let orderId: string;
   const bearer = (session: TestSession) => ({ authorization: `Bearer ${session.accessToken}` });
 
   beforeAll(async () => {
-    stack = await startStack({
-      auth: { AUTH_REQUESTS_PER_IP_PER_MINUTE: '100000', LOGIN_MAX_FAILURES_PER_IP: '100000' },
-      commerce: { REQUESTS_PER_IP_PER_MINUTE: '100000' },
-      realtime: { SOCKET_MESSAGES_PER_SECOND: '100000', IP_MESSAGES_PER_SECOND: '100000' },
-    });
-    customer = await register(stack.auth.url);
-    const created = await fetch(`${stack.commerce.url}/api/v1/products`, {
+    target = await start();
+    customer = await register(target.authUrl);
+    const created = await fetch(`${target.commerceUrl}/api/v1/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(stack.admin) },
+      headers: { 'content-type': 'application/json', ...bearer(target.admin) },
       body: JSON.stringify({
         sku: `FUZZ-${randomUUID()}`,
         name: 'Fuzz',
@@ -223,21 +268,20 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
     });
     expect(created.status).toBe(201);
     product = (await created.json()) as Product;
-    const order = await fetch(`${stack.commerce.url}/api/v1/orders`, {
+    const order = await fetch(`${target.commerceUrl}/api/v1/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...bearer(customer) },
       body: JSON.stringify({ items: [{ productId: product.id, quantity: 1 }] }),
     });
     expect(order.status).toBe(201);
     orderId = ((await order.json()) as { id: string }).id;
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
-    // the process is alive after all of it: every app still answers its health check
-    if (stack) {
-      for (const app of [stack.auth, stack.commerce, ...stack.gateways])
-        expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
-      await stack.close();
+    // the processes are alive after all of it: every app still answers its health check
+    if (target) {
+      for (const url of target.appUrls) expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      await target.close();
     }
   });
 
@@ -251,7 +295,7 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
     'fuzz: auth %s bodies never get a 5xx',
     async (_name, path, body) => {
       await fc.assert(
-        fc.asyncProperty(raw(body), (text) => expectSafeAnswer(stack.auth.url, { method: 'POST', path, body: text })),
+        fc.asyncProperty(raw(body), (text) => expectSafeAnswer(target.authUrl, { method: 'POST', path, body: text })),
         params,
       );
     },
@@ -270,11 +314,11 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
       });
       await fc.assert(
         fc.asyncProperty(raw(body), (text) =>
-          expectSafeAnswer(stack.commerce.url, {
+          expectSafeAnswer(target.commerceUrl, {
             method: 'POST',
             path: '/api/v1/products',
             body: text,
-            headers: bearer(stack.admin),
+            headers: bearer(target.admin),
           }),
         ),
         params,
@@ -294,12 +338,12 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
         fc.string(),
       );
       await fc.assert(
-        fc.asyncProperty(raw(body), id, ifMatch, (text, target, match) =>
-          expectSafeAnswer(stack.commerce.url, {
+        fc.asyncProperty(raw(body), id, ifMatch, (text, productId, match) =>
+          expectSafeAnswer(target.commerceUrl, {
             method: 'PATCH',
-            path: `/api/v1/products/${target}`,
+            path: `/api/v1/products/${productId}`,
             body: text,
-            headers: { ...bearer(stack.admin), ...(match === undefined ? {} : { 'if-match': match }) },
+            headers: { ...bearer(target.admin), ...(match === undefined ? {} : { 'if-match': match }) },
           }),
         ),
         params,
@@ -313,7 +357,7 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
     async () => {
       await fc.assert(
         fc.asyncProperty(query, fc.boolean(), async (search, orders) => {
-          await expectSafeAnswer(stack.commerce.url, {
+          await expectSafeAnswer(target.commerceUrl, {
             method: 'GET',
             path: `/api/v1/${orders ? 'orders' : 'products'}?${search}`,
             headers: orders ? bearer(customer) : {},
@@ -335,7 +379,7 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
       await fc.assert(
         fc.asyncProperty(cursorJson, fc.boolean(), async (value, orders) => {
           const cursor = Buffer.from(JSON.stringify(value) ?? 'null').toString('base64url');
-          await expectSafeAnswer(stack.commerce.url, {
+          await expectSafeAnswer(target.commerceUrl, {
             method: 'GET',
             path: `/api/v1/${orders ? 'orders' : 'products'}?cursor=${cursor}`,
             headers: orders ? bearer(customer) : {},
@@ -362,7 +406,7 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
       const key = fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constant(undefined));
       await fc.assert(
         fc.asyncProperty(raw(body), key, (text, idempotencyKey) =>
-          expectSafeAnswer(stack.commerce.url, {
+          expectSafeAnswer(target.commerceUrl, {
             method: 'POST',
             path: '/api/v1/orders',
             body: text,
@@ -385,12 +429,12 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
       const id = fc.oneof(fc.constant(orderId), fc.uuid(), edgeString.map(pathSegment));
       const action = fc.constantFrom('status', 'pay', 'cancel');
       await fc.assert(
-        fc.asyncProperty(raw(body), id, action, (text, target, what) =>
-          expectSafeAnswer(stack.commerce.url, {
+        fc.asyncProperty(raw(body), id, action, (text, id, what) =>
+          expectSafeAnswer(target.commerceUrl, {
             method: what === 'status' ? 'PATCH' : 'POST',
-            path: `/api/v1/orders/${target}/${what}`,
+            path: `/api/v1/orders/${id}/${what}`,
             body: text,
-            headers: bearer(what === 'status' ? stack.admin : customer),
+            headers: bearer(what === 'status' ? target.admin : customer),
           }),
         ),
         params,
@@ -404,14 +448,14 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
     async () => {
       type Endpoint = [string, string, string, Record<string, string>];
       const endpoints: Endpoint[] = [
-        [stack.auth.url, 'POST', '/api/v1/auth/register', {}],
-        [stack.auth.url, 'POST', '/api/v1/auth/login', {}],
-        [stack.auth.url, 'POST', '/api/v1/auth/refresh', {}],
-        [stack.auth.url, 'POST', '/api/v1/auth/logout', {}],
-        [stack.commerce.url, 'POST', '/api/v1/products', bearer(stack.admin)],
-        [stack.commerce.url, 'PATCH', `/api/v1/products/${product.id}`, bearer(stack.admin)],
-        [stack.commerce.url, 'POST', '/api/v1/orders', { ...bearer(customer), 'idempotency-key': randomUUID() }],
-        [stack.commerce.url, 'PATCH', `/api/v1/orders/${orderId}/status`, bearer(stack.admin)],
+        [target.authUrl, 'POST', '/api/v1/auth/register', {}],
+        [target.authUrl, 'POST', '/api/v1/auth/login', {}],
+        [target.authUrl, 'POST', '/api/v1/auth/refresh', {}],
+        [target.authUrl, 'POST', '/api/v1/auth/logout', {}],
+        [target.commerceUrl, 'POST', '/api/v1/products', bearer(target.admin)],
+        [target.commerceUrl, 'PATCH', `/api/v1/products/${product.id}`, bearer(target.admin)],
+        [target.commerceUrl, 'POST', '/api/v1/orders', { ...bearer(customer), 'idempotency-key': randomUUID() }],
+        [target.commerceUrl, 'PATCH', `/api/v1/orders/${orderId}/status`, bearer(target.admin)],
       ];
       const field = fc.constantFrom('email', 'password', 'refreshToken', 'name', 'price', 'items', 'status', 'x');
       await fc.assert(
@@ -493,7 +537,7 @@ describe('fuzzing every REST DTO and socket message against the distributed stac
     )
     .map(([event, key, value]) => ({ event, payload: { [key]: value } }));
 
-  const gatewayUrl = () => stack.gateways[Math.floor(Math.random() * 2)]!.url;
+  const gatewayUrl = () => target.gatewayUrls[Math.floor(Math.random() * target.gatewayUrls.length)]!;
 
   /**
    * One socket (to either replica, anonymous or the customer's) sending fuzzed messages; a new one

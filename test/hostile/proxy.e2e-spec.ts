@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ADMIN, startAuth } from '../support/auth.js';
@@ -11,13 +13,15 @@ import type { AuthFixture } from '../support/auth.js';
 import { startCommerce } from '../support/commerce.js';
 import type { CommerceFixture } from '../support/commerce.js';
 import { uniqueEmail } from '../support/http.js';
+import { connect, deleteQueues, emitAck, isolation, startRealtime } from '../support/realtime.js';
+import type { Client, RealtimeFixture } from '../support/realtime.js';
 
 /**
  * Hostile clients behind a real reverse proxy (docs/security.md, "Proxies and client IP";
  * docs/deploy.md, "Client IP behind proxies"). The proxy below does what docker/nginx.conf does
  * (`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`: append the peer's address to
  * whatever the client sent), and the apps run with the TRUST_PROXY_HOPS that docker/compose.yaml
- * ships. Distinct clients are distinct loopback source addresses (127.0.0.x), so each has its
+ * ships, for auth, commerce and the gateway (HTTP and WebSocket). Distinct clients are distinct loopback source addresses (127.0.0.x), so each has its
  * own address as the proxy sees it, as distinct machines would.
  */
 
@@ -26,23 +30,26 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** TRUST_PROXY_HOPS as docker/compose.yaml gives it to the apps behind its nginx (`${VAR:-default}`). */
 function composeTrustProxyHops(): string {
   const compose = parse(readFileSync(join(ROOT, 'docker/compose.yaml'), 'utf8'), { merge: true });
-  const values = ['auth', 'commerce'].map((s) => String(compose.services[s].environment.TRUST_PROXY_HOPS ?? '0'));
+  const values = ['auth', 'commerce', 'realtime-a', 'realtime-b'].map((s) =>
+    String(compose.services[s].environment.TRUST_PROXY_HOPS ?? '0'),
+  );
   expect(new Set(values).size).toBe(1);
   return values[0]!.replace(/^\$\{\w+:-(.*)\}$/, '$1');
 }
 
 /** A path-routing reverse proxy appending to X-Forwarded-For like nginx's $proxy_add_x_forwarded_for. */
 async function startProxy(route: (path: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+  const forwardedFor = (req: IncomingMessage) =>
+    [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
   const server: Server = createServer((req, res) => {
     const target = new URL(route(req.url ?? '/'));
-    const forwarded = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     const upstream = httpRequest(
       {
         host: target.hostname,
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: req.headers.host, 'x-forwarded-for': forwarded },
+        headers: { ...req.headers, 'x-forwarded-for': forwardedFor(req) },
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -52,10 +59,28 @@ async function startProxy(route: (path: string) => string): Promise<{ url: strin
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
+  // WebSocket upgrades (Socket.IO): the same header, then raw bytes both ways.
+  server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
+    const target = new URL(route(req.url ?? '/'));
+    const upstream = tcpConnect(Number(target.port), target.hostname, () => {
+      const headers = { ...req.headers, 'x-forwarded-for': forwardedFor(req) };
+      const lines = Object.entries(headers).flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`),
+      );
+      upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      upstream.pipe(client).pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -101,6 +126,10 @@ function send(
   });
 }
 
+/** socket.io-client hands `localAddress` to its WebSocket in Node (engine.io-client); it is not typed. */
+type SocketOptions = Parameters<typeof connect>[1];
+const fromAddress = (localAddress: string): SocketOptions => ({ localAddress }) as SocketOptions;
+
 const FAILURES_PER_IP = 3;
 const randomIp = () => `198.51.100.${randomInt(1, 255)}`;
 
@@ -125,8 +154,12 @@ function expectRefused(res: Answer): void {
 describe('hostile clients behind the shipped reverse proxy (compose nginx, its TRUST_PROXY_HOPS)', () => {
   let auth: AuthFixture;
   let commerce: CommerceFixture;
+  let gateway: RealtimeFixture;
   let proxy: { url: string; close(): Promise<void> };
+  const sockets: Client[] = [];
+  const names = isolation();
   const COMMERCE_BUDGET = 5;
+  const SOCKET_IP_BUDGET = 5;
 
   beforeAll(async () => {
     const hops = composeTrustProxyHops();
@@ -138,13 +171,30 @@ describe('hostile clients behind the shipped reverse proxy (compose nginx, its T
       TRUST_PROXY_HOPS: hops,
       REQUESTS_PER_IP_PER_MINUTE: String(COMMERCE_BUDGET),
     });
-    proxy = await startProxy((path) => (path.startsWith('/api/v1/auth/') ? auth.url : commerce.url));
+    gateway = await startRealtime({
+      ...names,
+      TRUST_PROXY_HOPS: hops,
+      AUTH_JWKS_URL: `${auth.url}/api/v1/auth/jwks`,
+      IP_MESSAGES_PER_SECOND: String(SOCKET_IP_BUDGET),
+      SOCKET_MESSAGES_PER_SECOND: '1000',
+    });
+    // routed by path like docker/nginx.conf
+    proxy = await startProxy((path) =>
+      path.startsWith('/api/v1/auth/')
+        ? auth.url
+        : path.startsWith('/socket.io/') || path.startsWith('/api/v1/stream')
+          ? gateway.url
+          : commerce.url,
+    );
   }, 60_000);
 
   afterAll(async () => {
+    for (const socket of sockets) socket.close();
     await proxy?.close();
+    await gateway?.close();
     await commerce?.close();
     await auth?.close();
+    await deleteQueues(names.REALTIME_QUEUE);
   });
 
   it("proxy: one client's failed logins do not lock out another client", async () => {
@@ -179,6 +229,17 @@ describe('hostile clients behind the shipped reverse proxy (compose nginx, its T
       }),
     );
     expect((await send(proxy.url, '127.0.0.8', 'GET', '/api/v1/products?limit=1')).status).toBe(200);
+  });
+
+  it("proxy: one client's socket message flood does not rate-limit another client's socket (realtime)", async () => {
+    const flooder = await connect(proxy.url, fromAddress('127.0.0.11'));
+    const other = await connect(proxy.url, fromAddress('127.0.0.12'));
+    sockets.push(flooder, other);
+    const acks = await Promise.all(
+      Array.from({ length: 3 * SOCKET_IP_BUDGET }, () => emitAck(flooder, 'subscribe', { channel: 'catalog' })),
+    );
+    expect(acks).toContainEqual({ ok: false, error: expect.objectContaining({ code: 'rate_limited' }) });
+    expect(await emitAck(other, 'subscribe', { channel: 'catalog' })).toMatchObject({ ok: true });
   });
 });
 

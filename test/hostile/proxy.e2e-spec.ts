@@ -21,8 +21,9 @@ import type { Client, RealtimeFixture } from '../support/realtime.js';
  * docs/deploy.md, "Client IP behind proxies"). The proxy below does what docker/nginx.conf does
  * (`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`: append the peer's address to
  * whatever the client sent), and the apps run with the TRUST_PROXY_HOPS that docker/compose.yaml
- * ships, for auth, commerce and the gateway (HTTP and WebSocket). Distinct clients are distinct loopback source addresses (127.0.0.x), so each has its
- * own address as the proxy sees it, as distinct machines would.
+ * ships, for auth, commerce and the gateway (HTTP and WebSocket). Distinct clients are distinct
+ * loopback source addresses (127.0.0.x), so each has its own address as the proxy sees it, as
+ * distinct machines would.
  */
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -33,6 +33,8 @@ function chromiumPath(): string {
 describe('storefront page in a real browser', () => {
   let server: StandaloneServer;
   let browser: Browser;
+  /** Everything Chromium reported as blocked by the page's Content-Security-Policy. */
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     const executablePath = chromiumPath();
@@ -64,6 +66,9 @@ describe('storefront page in a real browser', () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     const page = await context.newPage();
     page.on('pageerror', (error) => process.stderr.write(`[${role} page error] ${error.message}\n`));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${role}: ${message.text()}`);
+    });
     await page.goto(`${server.url}/`);
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
     const account = server.credentials()[role]!;
@@ -120,5 +125,66 @@ describe('storefront page in a real browser', () => {
     await customer.screenshot({ path: join(ARTIFACTS, 'customer-shop.png') });
     // The README's "first minute" picture: generated here, never drawn by hand.
     await customer.screenshot({ path: README_SCREENSHOT });
+    // All of it ran under the page's Content-Security-Policy, nothing blocked (docs/security.md).
+    expect(cspViolations).toEqual([]);
   }, 90_000);
+
+  it('storefront: served with a strict Content-Security-Policy that blocks injected inline script', async () => {
+    const res = await fetch(`${server.url}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )connect-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )frame-ancestors 'none'(;|$)/);
+    expect(csp).toMatch(/(^|; )object-src 'none'(;|$)/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    // what an HTML injection would try: an inline script and an inline handler never run
+    const ran = await page.evaluate(async () => {
+      const w = window as unknown as { injected?: boolean };
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.body.append(script);
+      const img = document.createElement('img');
+      img.setAttribute('src', 'data:,');
+      img.setAttribute('onload', 'window.injected = true');
+      document.body.append(img);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return w.injected ?? false;
+    });
+    expect(ran).toBe(false);
+    await page.context().close();
+  });
+
+  it('storefront: the access token is never stored; a reload resumes from the refresh token in this tab only', async () => {
+    const page = await openAs('customer');
+    const stored = await page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    const token = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: sessionStorage.getItem('tandem.refreshToken') }),
+      });
+      return { status: res.status, body: (await res.json()) as { accessToken: string; refreshToken: string } };
+    });
+    // the stored refresh token was live; nothing that looks like a JWT is kept anywhere
+    expect(token.status).toBe(200);
+    expect(Object.keys(stored.local)).toEqual([]);
+    expect(Object.keys(stored.session)).toEqual(['tandem.refreshToken']);
+    expect(JSON.stringify(stored)).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    // hand the page the rotated token (we spent its one), then reload: logged in again
+    await page.evaluate((next) => sessionStorage.setItem('tandem.refreshToken', next), token.body.refreshToken);
+    await page.reload();
+    const email = server.credentials()['customer']!.email;
+    await page.getByTestId('who').filter({ hasText: email }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('tandem.refreshToken'))).not.toBe(token.body.refreshToken);
+    // a new tab of the same browser starts logged out (sessionStorage is per tab)
+    const other = await page.context().newPage();
+    await other.goto(`${server.url}/`);
+    await other.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    expect(await other.getByTestId('who').textContent()).toBe('');
+    expect(cspViolations).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 });

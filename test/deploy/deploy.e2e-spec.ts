@@ -91,6 +91,24 @@ function appOf(d: K8sObject): string {
   return podSpecOf(d).containers[0].name;
 }
 
+/**
+ * TRUST_PROXY_HOPS as each app's container sees it (its own env first, then its ConfigMap):
+ * every app must trust the same proxies (docs/deploy.md, "Client IP behind proxies").
+ */
+function trustProxyHopsByApp(objs: K8sObject[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const d of byKind(objs, 'Deployment')) {
+    const c = podSpecOf(d).containers[0];
+    const own = (c.env ?? []).find((e: K8sObject) => e.name === 'TRUST_PROXY_HOPS');
+    const maps = (c.envFrom ?? []).map((f: K8sObject) =>
+      byKind(objs, 'ConfigMap').find((m) => m.metadata.name === f.configMapRef?.name),
+    );
+    out[appOf(d)] = own?.value ?? maps.map((m: K8sObject) => m?.data?.TRUST_PROXY_HOPS).find(Boolean);
+  }
+  return out;
+}
+const everyApp = (value: string) => Object.fromEntries(APPS.map((a) => [a, value]));
+
 /** The checks every rendering (Helm or kustomize) must pass. */
 function assertCommonProperties(objs: K8sObject[], opts: { managedBy: string }): void {
   // 1. schema validity, every object
@@ -407,6 +425,24 @@ describe('helm chart helm/tandem', () => {
     expect(byKind(objs, 'Pod')[0].spec.containers[0].env.map((e: K8sObject) => e.name)).not.toContain('ADMIN_PASSWORD');
   });
 
+  it('config.trustProxyHops: 1 behind the Ingress or HTTPRoute, 0 without, an explicit value wins, for every app', () => {
+    expect(trustProxyHopsByApp(helmTemplate())).toEqual(everyApp('0'));
+    expect(trustProxyHopsByApp(helmTemplate([], ['--set', 'ingress.enabled=true']))).toEqual(everyApp('1'));
+    expect(trustProxyHopsByApp(helmTemplate([join(CHART, 'ci/full-values.yaml')]))).toEqual(everyApp('1'));
+    expect(trustProxyHopsByApp(helmTemplate([join(CHART, 'ci/gateway-api-values.yaml')]))).toEqual(everyApp('1'));
+    // a CDN in front of the controller: two hops; a deliberate 0 is kept, not replaced by the default
+    const set = (v: string, on = 'ingress.enabled=true') =>
+      trustProxyHopsByApp(helmTemplate([], ['--set', on, '--set', `config.trustProxyHops=${v}`]));
+    expect(set('2')).toEqual(everyApp('2'));
+    expect(set('0')).toEqual(everyApp('0'));
+    // the apps accept 0..10: the schema refuses anything else before it reaches a pod
+    for (const bad of ['-1', '11', 'one', '1.5'])
+      expect([bad, runFailing('helm', ['template', 'tdm', CHART, '--set', `config.trustProxyHops=${bad}`])]).toEqual([
+        bad,
+        expect.stringMatching(/trustProxyHops/),
+      ]);
+  });
+
   it('rejects invalid values files (schema: additionalProperties false, types, no latest)', () => {
     const cases: [string, RegExp][] = [
       ['invalid-typo.yaml', /\/auth.*additional properties 'replicaCont' not allowed/],
@@ -531,6 +567,11 @@ describe('kustomize k8s/', () => {
       expect(d.spec.template.spec.containers[0].image).toBe(`registry.example.com/tandem/${appOf(d)}:0.1.0`);
     for (const i of byKind(objs, 'Ingress')) expect(i.spec.rules[0].host).toBe('shop.example.org');
   });
+
+  it('base and overlay trust exactly one proxy (the Ingress controller) for every app', () => {
+    expect(trustProxyHopsByApp(kustomize('k8s/base'))).toEqual(everyApp('1'));
+    expect(trustProxyHopsByApp(kustomize('k8s/overlays/example'))).toEqual(everyApp('1'));
+  });
 });
 
 describe('docker/', () => {
@@ -607,5 +648,9 @@ describe('docker/', () => {
         new RegExp(`location ${path.replace(/\./g, '\\.')}/?\\s*\\{[^}]*proxy_pass http://${app};`),
       );
     expect(nginx).toMatch(/proxy_read_timeout 3600s/);
+    // nginx is the one proxy: it appends the peer address, and every app trusts exactly that hop
+    expect(nginx).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    for (const app of ['auth', 'commerce', 'realtime-a', 'realtime-b'])
+      expect([app, c.services[app].environment.TRUST_PROXY_HOPS]).toEqual([app, '${TRUST_PROXY_HOPS:-1}']);
   });
 });

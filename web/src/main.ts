@@ -8,25 +8,43 @@ import type { LiveEvent, LiveState, Order, OrderStatus, Product, Session, Subscr
  * state comes from REST snapshots and is kept current by the SDK's live subscriptions.
  */
 
-const SESSION_KEY = 'tandem.session';
+/** The only credential the page stores (see `client` below); never the access token. */
+const REFRESH_KEY = 'tandem.refreshToken';
 const GRID_SIZE = 24;
 const STEPS: OrderStatus[] = ['pending', 'paid', 'shipped', 'delivered'];
 
-function storedSession(): Session | null {
-  try {
-    return JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
-  } catch {
-    return null;
-  }
-}
-
+/*
+ * Tokens as docs/client-sdk.md ("Keeping tokens") recommends: the access token lives only in the
+ * SDK's memory; the page keeps just the refresh token, in sessionStorage (this tab only, gone when
+ * it closes; two tabs never share, and so never race to rotate, one refresh token), to resume the
+ * session after a reload with one refresh. The Content-Security-Policy the page is served with
+ * (docs/security.md, "Storefront page") keeps injected scripts from reading it.
+ */
 const client = new TandemClient({
-  session: storedSession(),
   onSession: (session) => {
-    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-    else localStorage.removeItem(SESSION_KEY);
+    if (session) sessionStorage.setItem(REFRESH_KEY, session.refreshToken);
+    else sessionStorage.removeItem(REFRESH_KEY);
   },
 });
+// Earlier versions kept the whole session (access token included) in localStorage.
+localStorage.removeItem('tandem.session');
+
+/** After a reload: a fresh session from the stored refresh token (a refused one is forgotten). */
+async function resumeSession(): Promise<void> {
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  if (!refreshToken) return;
+  try {
+    const res = await fetch('/api/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    if (res.ok) client.sessions.set((await res.json()) as Session);
+    else if (res.status === 401) sessionStorage.removeItem(REFRESH_KEY);
+  } catch {
+    // offline: stay logged out; the next load tries again
+  }
+}
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -489,3 +507,4 @@ $('logout').addEventListener('click', () => void client.auth.logout());
 lastUserId = client.user?.id;
 subscribeCatalog('');
 onUser();
+void resumeSession();

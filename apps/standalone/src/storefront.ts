@@ -18,6 +18,28 @@ export function defaultWebDir(): string | undefined {
 }
 
 /**
+ * The page's Content-Security-Policy (docs/security.md, "Storefront page"): scripts, styles and
+ * fonts only from the page's own origin (Vite bundles everything, nothing is inline, so an
+ * injected `<script>` or `onclick=` does not run), network only to this origin (REST, SSE and the
+ * Socket.IO connection; CSP Level 3 `'self'` covers same-origin `ws:`/`wss:`), no plugins, no
+ * framing (clickjacking), no `<base>` or form posts elsewhere. A CDN deployment sends the same
+ * policy with the API's origins added to `connect-src`.
+ */
+export const STOREFRONT_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * Serves the storefront page at `/` (docs/standalone.md, "First minute"). Static files only answer paths that exist, so
  * `/api`, `/socket.io`, `/health` and `/metrics` are untouched. Vite's hashed assets are cached for
  * a year; index.html never, so a rebuild shows at once.
@@ -36,6 +58,9 @@ export function serveStorefront(app: NestExpressApplication, webDir: string | un
   app.useStaticAssets(dir, {
     index: 'index.html',
     setHeaders: (res, path) => {
+      res.setHeader('Content-Security-Policy', STOREFRONT_CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
       res.setHeader(
         'Cache-Control',
         path.includes(`${join(dir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',

@@ -78,3 +78,18 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 {{- define "tandem.url" -}}
 {{- printf "http://%s:%v" (include "tandem.appFullname" (dict "root" .root "app" .app)) (get (include "tandem.ports" .root | fromYaml) .app) -}}
 {{- end -}}
+
+{{/*
+TRUST_PROXY_HOPS of every app: how many proxies stand between the client and the pod, so the
+apps take the client IP from X-Forwarded-For past exactly those (docs/deploy.md, "Client IP
+behind proxies"). config.trustProxyHops when set; otherwise 1 when the chart's Ingress or
+HTTPRoute is on (the controller or gateway is the one proxy), else 0 (clients reach the pods
+directly, e.g. a port-forward or a LoadBalancer Service).
+*/}}
+{{- define "tandem.trustProxyHops" -}}
+{{- if kindIs "invalid" .Values.config.trustProxyHops -}}
+{{- if or .Values.ingress.enabled .Values.httpRoute.enabled -}}1{{- else -}}0{{- end -}}
+{{- else -}}
+{{- .Values.config.trustProxyHops | int -}}
+{{- end -}}
+{{- end -}}

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 
 export interface EmbeddedDatabase {
-  /** A directory (Unix socket) or 127.0.0.1; with `port`, what pg needs to connect. */
+  /** The private directory of its Unix socket; with `port`, what pg needs to connect. */
   host: string;
   port: number;
   /** True when this start created the database (initdb ran). */

@@ -12,17 +12,14 @@
  * `{ type: 'ready', host, port, created, ms }` or `{ type: 'error', message }`; `{ type: 'stop' }`
  * (or the parent disappearing) closes the database cleanly and exits.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireLock } from './data-dir-lock.js';
+import { privateSocketDirectory, SOCKET_PORT, socketFile } from './socket-directory.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
-
-/** pg's convention for a Unix socket: `<dir>/.s.PGSQL.<port>`; sun_path holds at most ~107 bytes. */
-const SOCKET_PORT = 5432;
-const MAX_SOCKET_PATH = 100;
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -40,28 +37,25 @@ async function main(): Promise<void> {
   // uuidExtension: 'pgcrypto'); PGlite ships it as a loadable extension, not built in.
   const db = await PGlite.create({ dataDir: pgdata, extensions: { pgcrypto } });
 
-  // A Unix socket inside the data directory (mode 0700): no TCP port any local user could reach
-  // without a password. Falls back to loopback TCP when the path is too long for a socket.
-  const socketPath = join(dataDir, `.s.PGSQL.${SOCKET_PORT}`);
-  const useSocket = process.platform !== 'win32' && socketPath.length <= MAX_SOCKET_PATH;
-  if (useSocket) rmSync(socketPath, { force: true });
+  // The socket server has no authentication: only a Unix socket in a directory no one else can
+  // enter, never a TCP port any local user could reach (socket-directory.ts).
+  const socketDir = privateSocketDirectory(dataDir);
+  const socketPath = socketFile(socketDir.dir);
   // PGlite has a single backend session: the app keeps a pool of ONE connection. The server still
   // accepts a few, because a closed connection is released asynchronously and a migration
   // DataSource is followed at once by the app's (with a limit of 1 the next one is refused).
   const limits = { maxConnections: 4 };
-  const server = new PGLiteSocketServer(
-    useSocket ? { db, path: socketPath, ...limits } : { db, host: '127.0.0.1', port: 0, ...limits },
-  );
+  const server = new PGLiteSocketServer({ db, path: socketPath, ...limits });
   await server.start();
-  const host = useSocket ? dataDir : '127.0.0.1';
-  const port = useSocket ? SOCKET_PORT : Number(server.getServerConn().split(':').pop());
+  // Connecting needs write permission on the socket: the owner's only, whatever the umask.
+  chmodSync(socketPath, 0o600);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await server.stop().catch(() => undefined);
       await db.close().catch(() => undefined);
-      if (useSocket) rmSync(socketPath, { force: true });
+      socketDir.remove();
       release();
       process.exit(0);
     })());
@@ -74,7 +68,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => void stop());
 
-  send({ type: 'ready', host, port, created, ms: Date.now() - started });
+  send({ type: 'ready', host: socketDir.dir, port: SOCKET_PORT, created, ms: Date.now() - started });
 }
 
 main().catch((error: unknown) => {

@@ -4,15 +4,15 @@ import type { Response } from 'express';
 import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import { NewOrderDto, OrderStatusDto, PageQueryDto } from '@tandem/contracts/server';
 import type { Order, Page } from '@tandem/contracts';
-import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';
+import { CallerRateLimitGuard } from './caller-rate-limit.guard.js';
 import { requireIdempotencyKey } from './idempotency.js';
 import { OrdersService } from './orders.service.js';
 
 @ApiTags('orders')
 @Controller('api/v1/orders')
-@UseGuards(IpRateLimitGuard)
+@UseGuards(CallerRateLimitGuard)
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 

@@ -102,7 +102,11 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
           CommerceModule.register(settings),
         ],
       }),
-      { REQUESTS_PER_IP_PER_MINUTE: String(BUDGET), TRUST_PROXY_HOPS: '1' },
+      {
+        REQUESTS_PER_IP_PER_MINUTE: String(BUDGET),
+        TRUST_PROXY_HOPS: '1',
+        MAX_PENDING_ORDERS_PER_USER: '100',
+      },
     );
   }, 60_000);
 
@@ -304,6 +308,20 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       expect((await from('/metrics')).status).toBe(200);
       // Another client still has its own budget.
       expect((await agent.get('/api/v1/products?limit=1').set('X-Forwarded-For', '203.0.113.78')).status).toBe(200);
+    });
+
+    it('gives each signed-in user a budget of their own, wherever their calls come from', async () => {
+      const agent = request(commerce.app.getHttpServer());
+      const gateway = '203.0.113.90';
+      const as = (token: string) =>
+        agent.get('/api/v1/orders').set('X-Forwarded-For', gateway).set('Authorization', `Bearer ${token}`);
+      for (let i = 0; i < BUDGET; i += 1) {
+        expect((await agent.get('/api/v1/products').set('X-Forwarded-For', gateway)).status).toBe(200);
+      }
+      expectProblem(await agent.get('/api/v1/products').set('X-Forwarded-For', gateway), 429);
+      // The gateway's IP is spent; its users' own calls are not.
+      expect((await as(otherCustomer)).status).toBe(200);
+      expect((await as(customer)).status).toBe(200);
     });
   });
 });

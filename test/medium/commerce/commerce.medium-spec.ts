@@ -3,9 +3,11 @@ import { generateKeyPair, exportJWK, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import request from 'supertest';
 import type { AnyEnvelope } from '@tandem/contracts';
+import { DataSource } from 'typeorm';
 import { InProcessBroker } from '@tandem/messaging';
 import { AccessTokenVerifier } from '@tandem/security';
 import { CommerceModule, CommerceSettings } from '../../../apps/commerce/src/index.js';
+import { OrderExpiry } from '../../../apps/commerce/src/order-expiry.js';
 import { inProcessInfrastructure, startApp } from '../../support/apps.js';
 import type { RunningApp } from '../../support/apps.js';
 import { createEmbeddedTestDatabase } from '../../support/database.js';
@@ -229,6 +231,38 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
         .set('Idempotency-Key', key)
         .send({ items: [{ productId: product.id, quantity: 1 }] });
       expect(expectProblem(reused, 422)['type']).toMatch(/idempotency-key-reused$/);
+    });
+
+    it('expires a pending order past its TTL: cancelled as expired, stock back, the events of a cancel; once only', async () => {
+      const product = await newProduct(4);
+      const placed = await api()
+        .post('/api/v1/orders')
+        .set('Authorization', `Bearer ${customer}`)
+        .set('Idempotency-Key', randomUUID())
+        .send({ items: [{ productId: product.id, quantity: 3 }] });
+      expect(placed.status).toBe(201);
+      const dataSource = commerce.app.get(DataSource);
+      await dataSource.query(`UPDATE orders SET created_at = created_at - interval '1 hour' WHERE id = $1`, [
+        placed.body.id,
+      ]);
+      const expiry = commerce.app.get(OrderExpiry);
+      expect(await expiry.sweep()).toBe(1);
+      expect(await expiry.sweep()).toBe(0);
+
+      const read = await api().get(`/api/v1/orders/${placed.body.id}`).set('Authorization', `Bearer ${customer}`);
+      expect(read.body).toEqual(expect.objectContaining({ status: 'cancelled', cancelReason: 'expired', version: 2 }));
+      expect((await api().get(`/api/v1/products/${product.id}`)).body.stock).toBe(4);
+      const changed = await eventually(() =>
+        events.find((event) => event.type === 'order.status_changed' && event.data.orderId === placed.body.id),
+      );
+      expect(changed.data).toEqual(expect.objectContaining({ from: 'pending', to: 'cancelled' }));
+      expect(changed.channels).toEqual([expect.stringMatching(/^user:/), `order:${placed.body.id}`]);
+      const returned = await eventually(() =>
+        events.find(
+          (event) => event.type === 'inventory.changed' && event.data.productId === product.id && event.data.delta > 0,
+        ),
+      );
+      expect(returned.data).toEqual({ productId: product.id, stock: 4, delta: 3 });
     });
 
     it('refuses more than the stock (409), a missing key (400) and an unknown product (422)', async () => {

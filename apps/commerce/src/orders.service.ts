@@ -242,7 +242,7 @@ export class OrdersService {
     return this.dataSource.transaction(async (manager) => {
       const order = await this.visible(manager, principal, id, true);
       authorize?.(order);
-      return applyTransition(manager, order, to, cancelReasonFor(principal, order));
+      return applyTransition(manager, order, to, to === 'cancelled' ? cancelReasonFor(principal, order) : undefined);
     });
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Order } from '@tandem/contracts';
 import type { Principal } from '@tandem/security';
-import { cancelReasonFor, expirySweepIntervalMs, pendingOrdersLockKey } from './order-policy.js';
+import { cancelReasonFor, expirySweepIntervalMs, isExpired, pendingOrdersLockKey } from './order-policy.js';
 
 const principal = (id: string, roles: Principal['roles'] = ['customer']): Principal => ({
   id,
@@ -16,6 +16,13 @@ describe('order policy', () => {
     expect(cancelReasonFor(principal('u1'), order)).toBe('customer');
     expect(cancelReasonFor(principal('u1', ['customer', 'admin']), order)).toBe('customer');
     expect(cancelReasonFor(principal('a1', ['admin']), order)).toBe('admin');
+  });
+
+  it('expires an order once its TTL has passed, not a millisecond before', () => {
+    const order = { createdAt: '2026-12-01T10:00:00.000Z' };
+    const placed = Date.parse(order.createdAt);
+    expect(isExpired(order, 900, placed + 899_999)).toBe(false);
+    expect(isExpired(order, 900, placed + 900_000)).toBe(true);
   });
 
   it('sweeps for expired orders every tenth of the TTL, between 1 s and 1 min', () => {

@@ -16,6 +16,14 @@ export function cancelReasonFor(principal: Principal, order: Order): CancelReaso
 }
 
 /**
+ * Whether a pending order has outlived its TTL at `now` (ms). The app's clock against the database's
+ * `created_at`: hosts keep time by NTP, and the sweep (on the database's clock) decides the rest.
+ */
+export function isExpired(order: Pick<Order, 'createdAt'>, pendingTtlSeconds: number, now: number): boolean {
+  return Date.parse(order.createdAt) + pendingTtlSeconds * 1000 <= now;
+}
+
+/**
  * How often the expiry sweep runs: a tenth of the TTL, between 1 s and 1 min, so an unpaid order
  * outlives its TTL by at most about a tenth of it (or a minute).
  */

@@ -12,7 +12,7 @@ import type { Principal } from '@tandem/security';
 import { fingerprint, once } from './idempotency.js';
 import type { StoredResponse } from './idempotency.js';
 import { loadOrders } from './order.model.js';
-import { cancelReasonFor, ORDER_POLICY, pendingOrdersLockKey } from './order-policy.js';
+import { cancelReasonFor, isExpired, ORDER_POLICY, pendingOrdersLockKey } from './order-policy.js';
 import type { OrderPolicy } from './order-policy.js';
 import { assertUuid, decodeCursor, encodeCursor, readSnapshot } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
@@ -216,11 +216,23 @@ export class OrdersService {
     return readSnapshot(this.dataSource, (manager) => this.visible(manager, principal, id, false));
   }
 
-  /** Simulated payment: only the owner pays. */
-  pay(principal: Principal, id: string): Promise<Order> {
-    return this.transition(principal, id, 'paid', (order) => {
+  /**
+   * Simulated payment: only the owner pays, and only within PENDING_ORDER_TTL_SECONDS. An order past
+   * it is expired here, as the sweep would (committed), and the payment is a 409: no payment lands
+   * in the moments before the next sweep (docs/contract.md, "Orders").
+   */
+  async pay(principal: Principal, id: string): Promise<Order> {
+    const paid = await this.dataSource.transaction(async (manager) => {
+      const order = await this.visible(manager, principal, id, true);
       if (order.userId !== principal.id) throw Problems.forbidden('Only the customer who placed the order can pay it');
+      if (order.status === 'pending' && isExpired(order, this.policy.pendingTtlSeconds, Date.now())) {
+        await applyTransition(manager, order, 'cancelled', 'expired');
+        return null;
+      }
+      return applyTransition(manager, order, 'paid');
     });
+    if (!paid) throw Problems.conflict('invalid-transition', 'The order was not paid in time and has been cancelled');
+    return paid;
   }
 
   /** Owner or admin; stock goes back to the shelf. */
@@ -233,15 +245,9 @@ export class OrdersService {
     return this.transition(principal, id, status);
   }
 
-  private transition(
-    principal: Principal,
-    id: string,
-    to: OrderStatus,
-    authorize?: (order: Order) => void,
-  ): Promise<Order> {
+  private transition(principal: Principal, id: string, to: 'cancelled' | 'shipped' | 'delivered'): Promise<Order> {
     return this.dataSource.transaction(async (manager) => {
       const order = await this.visible(manager, principal, id, true);
-      authorize?.(order);
       return applyTransition(manager, order, to, to === 'cancelled' ? cancelReasonFor(principal, order) : undefined);
     });
   }

@@ -265,6 +265,24 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       expect(returned.data).toEqual({ productId: product.id, stock: 4, delta: 3 });
     });
 
+    it('refuses to pay an order past its TTL before the sweep came: 409, and the order is expired there and then', async () => {
+      const product = await newProduct(2);
+      const placed = await api()
+        .post('/api/v1/orders')
+        .set('Authorization', `Bearer ${customer}`)
+        .set('Idempotency-Key', randomUUID())
+        .send({ items: [{ productId: product.id, quantity: 2 }] });
+      await commerce.app
+        .get(DataSource)
+        .query(`UPDATE orders SET created_at = created_at - interval '1 hour' WHERE id = $1`, [placed.body.id]);
+      const late = await api().post(`/api/v1/orders/${placed.body.id}/pay`).set('Authorization', `Bearer ${customer}`);
+      expect(expectProblem(late, 409)['type']).toMatch(/invalid-transition$/);
+      const read = await api().get(`/api/v1/orders/${placed.body.id}`).set('Authorization', `Bearer ${customer}`);
+      expect(read.body).toEqual(expect.objectContaining({ status: 'cancelled', cancelReason: 'expired', version: 2 }));
+      expect((await api().get(`/api/v1/products/${product.id}`)).body.stock).toBe(2);
+      expect(await commerce.app.get(OrderExpiry).sweep()).toBe(0);
+    });
+
     it('refuses more than the stock (409), a missing key (400) and an unknown product (422)', async () => {
       const product = await newProduct(1);
       const order = (items: unknown, key: string | null = randomUUID()) => {

@@ -3,11 +3,13 @@ import type { AccessTokenVerifier } from '@tandem/security';
 import { ProblemException } from '@tandem/platform';
 import { budgetFor, CallerRateLimitGuard } from './caller-rate-limit.guard.js';
 
-/** A verifier that accepts `token-<sub>` and refuses anything else. */
+/** A verifier that accepts `token-<sub>` and refuses anything else; it counts its calls. */
+let verifications = 0;
 const verifier = {
   verify: async (token: string) => {
+    verifications += 1;
     if (!token.startsWith('token-')) throw new Error('invalid');
-    return { sub: token.slice('token-'.length) };
+    return { sub: token.slice('token-'.length), exp: Math.floor(Date.now() / 1000) + 300 };
   },
 } as unknown as AccessTokenVerifier;
 
@@ -43,6 +45,15 @@ describe('CallerRateLimitGuard', () => {
     }
     expect(await statusOf(guard.canActivate(http(gateway, 'Bearer token-alice')))).toBe(429);
     expect(await statusOf(guard.canActivate(http(gateway)))).toBe(200);
+  });
+
+  it('verifies a token once, then finds its budget without checking the signature again', async () => {
+    const guard = new CallerRateLimitGuard(null, { perUserPerMinute: 100, perIpPerMinute: 100 }, verifier);
+    verifications = 0;
+    for (let i = 0; i < 5; i += 1) await guard.canActivate(http('10.0.0.1', 'Bearer token-erin'));
+    expect(verifications).toBe(1);
+    for (let i = 0; i < 3; i += 1) await guard.canActivate(http('10.0.0.1', 'Bearer forged'));
+    expect(verifications).toBe(4);
   });
 
   it('counts a token that does not verify against the IP, so forged tokens cannot dodge the budget', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { consumeOrThrow, createLimiter, REDIS } from '@tandem/platform';
 import { AccessTokenVerifier, bearerToken } from '@tandem/security';
@@ -14,6 +15,10 @@ export interface RequestBudgets {
 export const REQUEST_BUDGETS = Symbol('REQUEST_BUDGETS');
 
 export type Budget = { kind: 'user' | 'ip'; key: string };
+
+/** Tokens whose subject is remembered, and for how long at most (each also no longer than it is valid). */
+const KNOWN_TOKENS = 10_000;
+const KNOWN_TOKEN_TTL_MS = 60_000;
 
 /**
  * Whose budget a request spends (docs/security.md, "Orders, stock and input"): a verified caller's
@@ -34,6 +39,12 @@ export function budgetFor(subject: string | null, ip: string | undefined): Budge
 export class CallerRateLimitGuard implements CanActivate {
   /** Made at the first request: constructing the guard (e.g. to read route metadata) touches no store. */
   private limiters?: Record<Budget['kind'], RateLimiterAbstract>;
+  /**
+   * `sub` of tokens this guard verified: a client sends the same token for minutes, so its budget is
+   * found without a second signature check next to the route's own (the honest path stays as fast).
+   * Only verified tokens enter; keying needs no revocation check, the route's guard does that.
+   */
+  private readonly subjects = new LRUCache<string, string>({ max: KNOWN_TOKENS, ttl: KNOWN_TOKEN_TTL_MS });
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis | null,
@@ -57,8 +68,13 @@ export class CallerRateLimitGuard implements CanActivate {
   private async subject(req: Request): Promise<string | null> {
     const token = bearerToken(req.headers.authorization);
     if (!token) return null;
+    const known = this.subjects.get(token);
+    if (known) return known;
     try {
-      return (await this.verifier.verify(token)).sub;
+      const claims = await this.verifier.verify(token);
+      const validMs = claims.exp * 1000 - Date.now();
+      if (validMs > 0) this.subjects.set(token, claims.sub, { ttl: Math.min(KNOWN_TOKEN_TTL_MS, validMs) });
+      return claims.sub;
     } catch {
       return null;
     }

@@ -58,6 +58,7 @@ describe('orders against real PostgreSQL', () => {
           { productId: mug.id, quantity: 1, unitPrice: { amount: 800, currency: 'EUR' } },
         ],
         total: { amount: 3800, currency: 'EUR' },
+        version: 1,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -292,6 +293,15 @@ describe('orders against real PostgreSQL', () => {
       );
       expect(rows.map((r) => `${r.from}>${r.to}`)).toEqual(['pending>paid', 'paid>shipped', 'shipped>delivered']);
       expect(rows[0].channels).toEqual([`user:${alice.user.id}`, `order:${order.id}`]);
+      // Every change bumps the version, in the API and in the events (docs/contract.md, "Orders").
+      const read = await as(alice)(http().get(`${ORDERS}/${order.id}`));
+      expect(read.body).toEqual(expect.objectContaining({ status: 'delivered', version: 4 }));
+      expect(read.body).not.toHaveProperty('cancelReason');
+      const { rows: versions } = await db.query(
+        `SELECT (data->'order'->>'version')::int AS version FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY "offset"`,
+        [order.id],
+      );
+      expect(versions.map((r) => r.version)).toEqual([2, 3, 4]);
     });
 
     it('lets only the owner pay (an admin gets 403), and admins set only shipped/delivered', async () => {
@@ -323,7 +333,9 @@ describe('orders against real PostgreSQL', () => {
       expect(await stockOf(product.id)).toBe(2);
       const cancelled = await as(admin)(http().post(`${ORDERS}/${order.id}/cancel`));
       expect(cancelled.status).toBe(200);
-      expect(cancelled.body.status).toBe('cancelled');
+      expect(cancelled.body).toEqual(
+        expect.objectContaining({ status: 'cancelled', cancelReason: 'admin', version: 2 }),
+      );
       expect(await stockOf(product.id)).toBe(5);
       const { rows } = await db.query(
         `SELECT data FROM outbox WHERE type = 'inventory.changed' AND data->>'productId' = $1 ORDER BY "offset"`,
@@ -331,6 +343,12 @@ describe('orders against real PostgreSQL', () => {
       );
       expect(rows.map((r) => r.data.delta)).toEqual([-3, 3]);
       expectProblem(await as(alice)(http().post(`${ORDERS}/${order.id}/cancel`)), 409);
+
+      const own = await placedOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }]);
+      const byOwner = await as(alice)(http().post(`${ORDERS}/${own.id}/cancel`));
+      expect(byOwner.body).toEqual(
+        expect.objectContaining({ status: 'cancelled', cancelReason: 'customer', version: 2 }),
+      );
     });
   });
 

@@ -29,6 +29,9 @@ export async function startCommerce(
       DATABASE_URL: database.url,
       BROKER_URL: TEST_BROKER_URL,
       AUTH_JWKS_URL: `${authUrl}/api/v1/auth/jwks`,
+      // Functional tests place many orders per customer; the hoarding limit has its own tests
+      // (test/hostile/commerce.e2e-spec.ts), which pass their own value.
+      MAX_PENDING_ORDERS_PER_USER: '1000',
       ...env,
     },
   );
@@ -53,9 +56,9 @@ export interface CommerceStack {
 }
 
 /** Auth + commerce on fresh databases, an admin session and a database client. */
-export async function startCommerceStack(): Promise<CommerceStack> {
+export async function startCommerceStack(env: Record<string, string> = {}): Promise<CommerceStack> {
   const auth = await startAuth();
-  const commerce = await startCommerce(auth.url);
+  const commerce = await startCommerce(auth.url, env);
   const admin = await login(auth.url, ADMIN.email, ADMIN.password);
   const db = new pg.Client({ connectionString: commerce.db.url });
   await db.connect();

@@ -5,9 +5,24 @@ import { DatabaseSettings, IsDatabaseUrl, IsServiceUrl, OptionalInt } from '@tan
  * Standalone validates exactly this and supplies the database, the bus and the verifier itself.
  */
 export class CommerceSettings extends DatabaseSettings {
-  /** API requests per client IP per minute (the catalog and order routes only). */
+  /** API requests per client IP per minute for anonymous callers (the catalog and order routes only). */
   @OptionalInt(1)
   REQUESTS_PER_IP_PER_MINUTE: number = 1200;
+
+  /**
+   * API requests per signed-in user per minute, wherever they come from (also `rpc` through the
+   * gateway, which carries the user's own token): docs/contract.md, "Realtime".
+   */
+  @OptionalInt(1)
+  REQUESTS_PER_USER_PER_MINUTE: number = 600;
+
+  /** A `pending` order older than this is cancelled with `cancelReason: expired` (docs/contract.md, "Orders"). */
+  @OptionalInt(1)
+  PENDING_ORDER_TTL_SECONDS: number = 900;
+
+  /** Pending orders one customer may hold at once; the next `POST /orders` is 409 (docs/contract.md, "Orders"). */
+  @OptionalInt(1)
+  MAX_PENDING_ORDERS_PER_USER: number = 3;
 
   /** How long relayed outbox rows and idempotency keys are kept. */
   @OptionalInt(1)

@@ -19,6 +19,8 @@ const row = (id: string, userId = 'u1') => ({
   id,
   user_id: userId,
   status: 'pending',
+  cancel_reason: null,
+  version: 1,
   total_amount: '2400',
   currency: 'EUR',
   created_at: created,
@@ -52,10 +54,23 @@ describe('loadOrders', () => {
         { productId: 'p3', quantity: 1, unitPrice: { amount: 1200, currency: 'EUR' } },
       ],
       total: { amount: 2400, currency: 'EUR' },
+      version: 1,
       createdAt: '2026-12-01T09:00:00.000Z',
       updatedAt: '2026-12-01T09:05:00.000Z',
     });
     expect(loaded[1]!.createdAt).toBe(created);
+  });
+
+  it('carries the cancel reason of a cancelled order, and no such field otherwise', async () => {
+    const { manager } = fakeManager(
+      [{ ...row('o1'), status: 'cancelled', cancel_reason: 'expired', version: 2 }, row('o2')],
+      [],
+    );
+    const [cancelled, pending] = await loadOrders(manager, 'true', []);
+    expect(cancelled!.order).toEqual(
+      expect.objectContaining({ status: 'cancelled', cancelReason: 'expired', version: 2 }),
+    );
+    expect(pending!.order).not.toHaveProperty('cancelReason');
   });
 
   it('asks once when nothing matches', async () => {

@@ -1,10 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import type { Order, OrderStatus } from '@tandem/contracts';
+import type { CancelReason, Order, OrderStatus } from '@tandem/contracts';
 
 interface OrderRow {
   id: string;
   user_id: string;
   status: OrderStatus;
+  cancel_reason: CancelReason | null;
+  version: number;
   total_amount: string;
   currency: string;
   created_at: Date;
@@ -45,12 +47,14 @@ export async function loadOrders(
       id: row.id,
       userId: row.user_id,
       status: row.status,
+      ...(row.cancel_reason ? { cancelReason: row.cancel_reason } : {}),
       items: (byOrder.get(row.id) ?? []).map((item) => ({
         productId: item.product_id,
         quantity: item.quantity,
         unitPrice: { amount: Number(item.unit_amount), currency: item.currency },
       })),
       total: { amount: Number(row.total_amount), currency: row.currency },
+      version: row.version,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     },

@@ -1,22 +1,23 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
-import { NewOrderDto, OrderStatusDto, PageQueryDto } from '@tandem/contracts/server';
+import { NewOrderDto, OrderDto, OrderPageDto, OrderStatusDto, PageQueryDto } from '@tandem/contracts/server';
 import type { Order, Page } from '@tandem/contracts';
-import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated, CurrentPrincipal } from '@tandem/security';
 import type { Principal } from '@tandem/security';
+import { CallerRateLimitGuard } from './caller-rate-limit.guard.js';
 import { requireIdempotencyKey } from './idempotency.js';
 import { OrdersService } from './orders.service.js';
 
 @ApiTags('orders')
 @Controller('api/v1/orders')
-@UseGuards(IpRateLimitGuard)
+@UseGuards(CallerRateLimitGuard)
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: OrderDto })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Same key and body replays the first answer' })
   @Authenticated('customer')
   async place(
@@ -33,6 +34,7 @@ export class OrdersController {
   }
 
   @Get()
+  @ApiOkResponse({ type: OrderPageDto })
   @Authenticated()
   async list(
     @CurrentPrincipal() principal: Principal,
@@ -45,6 +47,7 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: OrderDto })
   @Authenticated()
   async get(
     @CurrentPrincipal() principal: Principal,
@@ -58,6 +61,7 @@ export class OrdersController {
 
   @Post(':id/pay')
   @HttpCode(200)
+  @ApiOkResponse({ type: OrderDto })
   @Authenticated()
   pay(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<Order> {
     return this.orders.pay(principal, id);
@@ -65,6 +69,7 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOkResponse({ type: OrderDto })
   @Authenticated()
   cancel(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<Order> {
     return this.orders.cancel(principal, id);
@@ -72,6 +77,7 @@ export class OrdersController {
 
   @Patch(':id/status')
   @HttpCode(200)
+  @ApiOkResponse({ type: OrderDto })
   @Authenticated('admin')
   setStatus(
     @CurrentPrincipal() principal: Principal,

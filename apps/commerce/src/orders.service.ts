@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { canTransition, channels } from '@tandem/contracts';
-import type { Order, OrderStatus, Page } from '@tandem/contracts';
+import type { CancelReason, Order, OrderStatus, Page } from '@tandem/contracts';
 import type { NewOrderDto, PageQueryDto } from '@tandem/contracts/server';
 import { appendToOutbox } from '@tandem/messaging';
 import type { NewEvent } from '@tandem/messaging';
@@ -12,6 +12,8 @@ import type { Principal } from '@tandem/security';
 import { fingerprint, once } from './idempotency.js';
 import type { StoredResponse } from './idempotency.js';
 import { loadOrders } from './order.model.js';
+import { cancelReasonFor, isExpired, ORDER_POLICY, pendingOrdersLockKey } from './order-policy.js';
+import type { OrderPolicy } from './order-policy.js';
 import { assertUuid, decodeCursor, encodeCursor, readSnapshot } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -36,9 +38,55 @@ function inventoryEvent(productId: string, stock: number, delta: number): NewEve
   };
 }
 
+/**
+ * Moves a locked order (`SELECT … FOR UPDATE`, so its status is current) to `to` in the caller's
+ * transaction: bumps its version, returns the stock of a cancelled order and writes the events
+ * (docs/contract.md, "Orders"). The one path for customers, admins and the expiry sweep.
+ */
+export async function applyTransition(
+  manager: EntityManager,
+  order: Order,
+  to: OrderStatus,
+  cancelReason?: CancelReason,
+): Promise<Order> {
+  if (!canTransition(order.status, to)) {
+    throw Problems.conflict('invalid-transition', `An order that is ${order.status} cannot become ${to}`);
+  }
+  await manager.query(
+    `UPDATE orders SET status = $2, cancel_reason = $3, version = version + 1, updated_at = clock_timestamp()
+      WHERE id = $1`,
+    [order.id, to, to === 'cancelled' ? cancelReason : null],
+  );
+  const events: NewEvent[] = [];
+  if (to === 'cancelled') {
+    const returned = new Map<string, number>();
+    for (const item of order.items) returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
+    for (const productId of [...returned.keys()].sort()) {
+      const quantity = returned.get(productId)!;
+      const [[row]] = await manager.query(
+        `UPDATE products SET stock = stock + $2, version = version + 1, updated_at = clock_timestamp()
+          WHERE id = $1 RETURNING stock`,
+        [productId, quantity],
+      );
+      events.push(inventoryEvent(productId, row.stock, quantity));
+    }
+  }
+  const updated = (await loadOrders(manager, 'id = $1', [order.id]))[0]!.order;
+  events.unshift({
+    type: 'order.status_changed',
+    channels: orderChannels(updated),
+    data: { orderId: order.id, from: order.status, to, order: updated },
+  });
+  await appendToOutbox(manager, events);
+  return updated;
+}
+
 @Injectable()
 export class OrdersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(ORDER_POLICY) private readonly policy: OrderPolicy,
+  ) {}
 
   /**
    * Places an order and reserves its stock in one transaction. Each product's stock is taken with
@@ -60,6 +108,7 @@ export class OrdersService {
   }
 
   private async reserveAndCreate(manager: EntityManager, userId: string, dto: NewOrderDto): Promise<Order> {
+    await this.assertPendingBudget(manager, userId);
     const wanted = new Map<string, number>();
     for (const line of dto.items) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
     const reserved = new Map<string, Reserved>();
@@ -114,6 +163,25 @@ export class OrdersService {
     return order;
   }
 
+  /**
+   * MAX_PENDING_ORDERS_PER_USER (docs/contract.md, "Orders"): one customer's placements are
+   * serialized by a transaction-scoped advisory lock, so parallel posts count each other's orders
+   * (READ COMMITTED: the count after the lock sees every committed placement) and none slips past.
+   */
+  private async assertPendingBudget(manager: EntityManager, userId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [pendingOrdersLockKey(userId)]);
+    const [{ pending }] = await manager.query(
+      `SELECT count(*)::int AS pending FROM orders WHERE user_id = $1 AND status = 'pending'`,
+      [userId],
+    );
+    if (pending >= this.policy.maxPendingPerUser) {
+      throw Problems.conflict(
+        'pending-orders-limit',
+        `You already hold ${pending} unpaid orders; pay or cancel one first (at most ${this.policy.maxPendingPerUser})`,
+      );
+    }
+  }
+
   list(principal: Principal, query: PageQueryDto): Promise<Snapshot<Page<Order>>> {
     const limit = query.limit ?? DEFAULT_PAGE;
     const before = decodeCursor(query.cursor);
@@ -148,11 +216,23 @@ export class OrdersService {
     return readSnapshot(this.dataSource, (manager) => this.visible(manager, principal, id, false));
   }
 
-  /** Simulated payment: only the owner pays. */
-  pay(principal: Principal, id: string): Promise<Order> {
-    return this.transition(principal, id, 'paid', (order) => {
+  /**
+   * Simulated payment: only the owner pays, and only within PENDING_ORDER_TTL_SECONDS. An order past
+   * it is expired here, as the sweep would (committed), and the payment is a 409: no payment lands
+   * in the moments before the next sweep (docs/contract.md, "Orders").
+   */
+  async pay(principal: Principal, id: string): Promise<Order> {
+    const paid = await this.dataSource.transaction(async (manager) => {
+      const order = await this.visible(manager, principal, id, true);
       if (order.userId !== principal.id) throw Problems.forbidden('Only the customer who placed the order can pay it');
+      if (order.status === 'pending' && isExpired(order, this.policy.pendingTtlSeconds, Date.now())) {
+        await applyTransition(manager, order, 'cancelled', 'expired');
+        return null;
+      }
+      return applyTransition(manager, order, 'paid');
     });
+    if (!paid) throw Problems.conflict('invalid-transition', 'The order was not paid in time and has been cancelled');
+    return paid;
   }
 
   /** Owner or admin; stock goes back to the shelf. */
@@ -165,42 +245,10 @@ export class OrdersService {
     return this.transition(principal, id, status);
   }
 
-  private transition(
-    principal: Principal,
-    id: string,
-    to: OrderStatus,
-    authorize?: (order: Order) => void,
-  ): Promise<Order> {
+  private transition(principal: Principal, id: string, to: 'cancelled' | 'shipped' | 'delivered'): Promise<Order> {
     return this.dataSource.transaction(async (manager) => {
       const order = await this.visible(manager, principal, id, true);
-      authorize?.(order);
-      if (!canTransition(order.status, to)) {
-        throw Problems.conflict('invalid-transition', `An order that is ${order.status} cannot become ${to}`);
-      }
-      await manager.query(`UPDATE orders SET status = $2, updated_at = clock_timestamp() WHERE id = $1`, [id, to]);
-      const events: NewEvent[] = [];
-      if (to === 'cancelled') {
-        const returned = new Map<string, number>();
-        for (const item of order.items)
-          returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
-        for (const productId of [...returned.keys()].sort()) {
-          const quantity = returned.get(productId)!;
-          const [[row]] = await manager.query(
-            `UPDATE products SET stock = stock + $2, version = version + 1, updated_at = clock_timestamp()
-              WHERE id = $1 RETURNING stock`,
-            [productId, quantity],
-          );
-          events.push(inventoryEvent(productId, row.stock, quantity));
-        }
-      }
-      const updated = (await loadOrders(manager, 'id = $1', [id]))[0]!.order;
-      events.unshift({
-        type: 'order.status_changed',
-        channels: orderChannels(updated),
-        data: { orderId: id, from: order.status, to, order: updated },
-      });
-      await appendToOutbox(manager, events);
-      return updated;
+      return applyTransition(manager, order, to, to === 'cancelled' ? cancelReasonFor(principal, order) : undefined);
     });
   }
 

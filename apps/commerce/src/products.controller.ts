@@ -4,14 +4,14 @@ import type { Response } from 'express';
 import { STREAM_OFFSET_HEADER } from '@tandem/contracts';
 import { ListProductsQueryDto, NewProductDto, UpdateProductDto } from '@tandem/contracts/server';
 import type { Page, Product } from '@tandem/contracts';
-import { IpRateLimitGuard } from '@tandem/platform';
 import { Authenticated } from '@tandem/security';
+import { CallerRateLimitGuard } from './caller-rate-limit.guard.js';
 import { CatalogService } from './catalog.service.js';
 import { etagOf, expectedVersion, matchesIfNoneMatch } from './etag.js';
 
 @ApiTags('catalog')
 @Controller('api/v1/products')
-@UseGuards(IpRateLimitGuard)
+@UseGuards(CallerRateLimitGuard)
 export class ProductsController {
   constructor(private readonly catalog: CatalogService) {}
 

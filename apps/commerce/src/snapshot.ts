@@ -33,13 +33,22 @@ export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
 }
 
+/**
+ * The `[createdAt, id]` of a cursor this API issued, or a 400 problem. A cursor is accepted only if
+ * re-encoding what it decodes to gives it back exactly (docs/security.md, "Orders, stock and
+ * input"): that refuses every crafted variant at once (`["1", id]`, `["2020-02-30…", id]` that a
+ * lenient date parser rolls over, numbers, extra elements, padding or stray characters that a
+ * lenient base64 decoder skips) before any of it reaches the database.
+ */
 export function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | null {
   if (cursor === undefined) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [createdAt, id] = parsed as unknown[];
-      if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && isUuid(id)) return { createdAt, id };
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && isUuid(parsed[1])) {
+      const createdAt = new Date(parsed[0]);
+      if (!Number.isNaN(createdAt.getTime()) && encodeCursor(createdAt, parsed[1]) === cursor) {
+        return { createdAt: parsed[0], id: parsed[1] };
+      }
     }
   } catch {
     // fall through to the 400 below

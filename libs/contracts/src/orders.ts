@@ -23,12 +23,20 @@ export interface OrderItem {
   unitPrice: Money;
 }
 
+/** Who cancelled an order (docs/contract.md, "Orders"): its customer, an admin, or the system at expiry. */
+export const CANCEL_REASONS = ['customer', 'admin', 'expired'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 export interface Order {
   id: string;
   userId: string;
   status: OrderStatus;
+  /** Present when `status` is `cancelled`. */
+  cancelReason?: CancelReason;
   items: OrderItem[];
   total: Money;
+  /** Starts at 1 and grows by one on every change. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }

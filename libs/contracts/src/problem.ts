@@ -17,6 +17,7 @@ export const PROBLEM_TYPES = [
   'insufficient-stock',
   'mixed-currencies',
   'invalid-transition',
+  'pending-orders-limit',
   'idempotency-in-flight',
   'idempotency-key-reused',
   'malformed-body',

@@ -2,6 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from './config.js';
@@ -10,6 +11,7 @@ import { ProblemFilter, sendProblem } from './problem.js';
 import { serveOpenApi } from './openapi.js';
 import { createValidationPipe } from './validation.js';
 import { trustProxyHops } from './client-ip.js';
+import { assertJsonShape } from './json-limits.js';
 
 /** Largest JSON body any route accepts; bigger bodies get 413 problem+json. */
 export const MAX_JSON_BODY = '64kb';
@@ -22,7 +24,8 @@ function rejectPrototypeKeys(key: string, value: unknown): unknown {
 }
 
 /**
- * Everything an HTTP app needs regardless of which modules it hosts: body limits, validation,
+ * Everything an HTTP app needs regardless of which modules it hosts: body limits (size, depth and
+ * value count: docs/security.md, "Orders, stock and input"), validation,
  * problem+json errors, CORS, proxy trust. Used by every main.ts and by the e2e tests, so the tests
  * exercise the same pipeline as production.
  */
@@ -32,7 +35,10 @@ export function configureHttpApp(app: INestApplication, config: BaseConfig): voi
   // ETags are the product's version (docs/contract.md, "Catalog"), set by the routes; Express's body hashes are not.
   express.set('etag', false);
   express.set('trust proxy', trustProxyHops(config.TRUST_PROXY_HOPS));
-  express.useBodyParser('json', { limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys });
+  // Express's own parser rather than useBodyParser, whose options type reserves `verify` for raw bodies.
+  express.use(
+    json({ limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys, verify: (_req, _res, body) => assertJsonShape(body) }),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
   // Body-parser errors happen before routing; answer them in the same problem+json shape.

@@ -12,3 +12,4 @@ export * from './rate-limit.js';
 export * from './openapi.js';
 export * from './app-infrastructure.js';
 export * from './client-ip.js';
+export * from './json-limits.js';

@@ -17,6 +17,32 @@ export const REDACTED_PATHS = [
   '*.privateKey',
 ];
 
+/** What a log line keeps of an error: never its other fields. */
+export interface LoggedError {
+  type: string;
+  message: string;
+  stack?: string;
+  /** A driver's error code (PostgreSQL SQLSTATE, Node's `ECONNREFUSED`…): safe and useful. */
+  code?: string;
+}
+
+/**
+ * Serializes an error for the log with its name, message, stack and code only (docs/security.md,
+ * "Orders, stock and input"). A generic serializer copies every enumerable field, and TypeORM's
+ * QueryFailedError carries the statement's `parameters` (password hashes, token hashes, emails)
+ * and the driver's error with the offending row in `detail`: none of that is written.
+ */
+export function serializeError(error: unknown): LoggedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.constructor?.name ?? error.name,
+    message: error.message,
+    ...(error.stack ? { stack: error.stack } : {}),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+  };
+}
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Reuses a caller's X-Request-Id when it is safe to log, otherwise mints one; echoes it back. */
@@ -37,6 +63,7 @@ export function pinoHttpOptions(app: string, level: string): Options {
     autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
     customProps: (req) => ({ requestId: (req as IncomingMessage & { id?: string }).id }),
     serializers: {
+      err: serializeError,
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,

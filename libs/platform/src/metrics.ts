@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Injectable, Module, NestMiddleware } from '@nestjs/common';
+import { Controller, Get, Header, Injectable, Module, NestMiddleware, Res } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
@@ -39,9 +39,14 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 export class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
+  /**
+   * Prometheus text format with its own media type (docs/contract.md, "Apps, ports, prefixes"):
+   * Prometheus 3 refuses a scrape answered as `text/html`, which is what a returned string gets.
+   */
   @Get()
   @Header('Cache-Control', 'no-store')
-  async metrics(): Promise<string> {
+  async metrics(@Res({ passthrough: true }) res: Response): Promise<string> {
+    res.type(this.registry.contentType);
     return this.registry.metrics();
   }
 }

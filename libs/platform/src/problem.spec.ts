@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { JsonShapeError } from './json-limits.js';
 import { Problems, ProblemException, toProblem } from './problem.js';
 
 const BASE = 'https://tandem.dev/problems/';
@@ -50,6 +51,14 @@ describe('toProblem', () => {
     expect(toProblem(proto, '/x')).toMatchObject({
       type: `${BASE}malformed-body`,
       errors: [{ field: '__proto__', message: 'is not allowed' }],
+    });
+  });
+
+  it('names a body refused for its shape (too deep, too many values) a malformed body', () => {
+    expect(toProblem(new JsonShapeError('nested deeper than 16 levels'), '/x')).toMatchObject({
+      type: `${BASE}malformed-body`,
+      status: 400,
+      detail: 'The body is too complex: nested deeper than 16 levels',
     });
   });
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { PROBLEM_TYPE_BASE, PROBLEM_TYPE_BY_STATUS } from '@tandem/contracts';
 import type { FieldError, ProblemDetails, ProblemType } from '@tandem/contracts';
+import { serializeError } from './logging.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -104,6 +105,15 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
         ...(forbidden ? { errors: [{ field: forbidden[1]!, message: 'is not allowed' }] } : {}),
       };
     }
+    if (parser.type === 'entity.too.complex') {
+      return {
+        type: typeUri('malformed-body'),
+        title: STATUS_CODES[400]!,
+        status: 400,
+        detail: `The body is too complex: ${parser.message ?? 'too deep or too many values'}`,
+        instance,
+      };
+    }
     const detail =
       parser.type === 'entity.too.large'
         ? 'The body is larger than this endpoint accepts'
@@ -129,7 +139,7 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
 export function sendProblem(exception: unknown, req: Request, res: Response, logger: Logger): void {
   const { headers, ...problem } = toProblem(exception, req.originalUrl?.split('?')[0] ?? req.url);
   if (problem.status >= 500) {
-    logger.error({ err: exception, requestId: req.id }, 'unhandled error');
+    logger.error({ err: serializeError(exception), requestId: req.id }, 'unhandled error');
   }
   if (res.headersSent) {
     res.end();

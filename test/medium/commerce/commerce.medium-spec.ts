@@ -3,9 +3,11 @@ import { generateKeyPair, exportJWK, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import request from 'supertest';
 import type { AnyEnvelope } from '@tandem/contracts';
+import { DataSource } from 'typeorm';
 import { InProcessBroker } from '@tandem/messaging';
 import { AccessTokenVerifier } from '@tandem/security';
 import { CommerceModule, CommerceSettings } from '../../../apps/commerce/src/index.js';
+import { OrderExpiry } from '../../../apps/commerce/src/order-expiry.js';
 import { inProcessInfrastructure, startApp } from '../../support/apps.js';
 import type { RunningApp } from '../../support/apps.js';
 import { createEmbeddedTestDatabase } from '../../support/database.js';
@@ -102,7 +104,11 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
           CommerceModule.register(settings),
         ],
       }),
-      { REQUESTS_PER_IP_PER_MINUTE: String(BUDGET), TRUST_PROXY_HOPS: '1' },
+      {
+        REQUESTS_PER_IP_PER_MINUTE: String(BUDGET),
+        TRUST_PROXY_HOPS: '1',
+        MAX_PENDING_ORDERS_PER_USER: '100',
+      },
     );
   }, 60_000);
 
@@ -227,6 +233,56 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       expect(expectProblem(reused, 422)['type']).toMatch(/idempotency-key-reused$/);
     });
 
+    it('expires a pending order past its TTL: cancelled as expired, stock back, the events of a cancel; once only', async () => {
+      const product = await newProduct(4);
+      const placed = await api()
+        .post('/api/v1/orders')
+        .set('Authorization', `Bearer ${customer}`)
+        .set('Idempotency-Key', randomUUID())
+        .send({ items: [{ productId: product.id, quantity: 3 }] });
+      expect(placed.status).toBe(201);
+      const dataSource = commerce.app.get(DataSource);
+      await dataSource.query(`UPDATE orders SET created_at = created_at - interval '1 hour' WHERE id = $1`, [
+        placed.body.id,
+      ]);
+      const expiry = commerce.app.get(OrderExpiry);
+      expect(await expiry.sweep()).toBe(1);
+      expect(await expiry.sweep()).toBe(0);
+
+      const read = await api().get(`/api/v1/orders/${placed.body.id}`).set('Authorization', `Bearer ${customer}`);
+      expect(read.body).toEqual(expect.objectContaining({ status: 'cancelled', cancelReason: 'expired', version: 2 }));
+      expect((await api().get(`/api/v1/products/${product.id}`)).body.stock).toBe(4);
+      const changed = await eventually(() =>
+        events.find((event) => event.type === 'order.status_changed' && event.data.orderId === placed.body.id),
+      );
+      expect(changed.data).toEqual(expect.objectContaining({ from: 'pending', to: 'cancelled' }));
+      expect(changed.channels).toEqual([expect.stringMatching(/^user:/), `order:${placed.body.id}`]);
+      const returned = await eventually(() =>
+        events.find(
+          (event) => event.type === 'inventory.changed' && event.data.productId === product.id && event.data.delta > 0,
+        ),
+      );
+      expect(returned.data).toEqual({ productId: product.id, stock: 4, delta: 3 });
+    });
+
+    it('refuses to pay an order past its TTL before the sweep came: 409, and the order is expired there and then', async () => {
+      const product = await newProduct(2);
+      const placed = await api()
+        .post('/api/v1/orders')
+        .set('Authorization', `Bearer ${customer}`)
+        .set('Idempotency-Key', randomUUID())
+        .send({ items: [{ productId: product.id, quantity: 2 }] });
+      await commerce.app
+        .get(DataSource)
+        .query(`UPDATE orders SET created_at = created_at - interval '1 hour' WHERE id = $1`, [placed.body.id]);
+      const late = await api().post(`/api/v1/orders/${placed.body.id}/pay`).set('Authorization', `Bearer ${customer}`);
+      expect(expectProblem(late, 409)['type']).toMatch(/invalid-transition$/);
+      const read = await api().get(`/api/v1/orders/${placed.body.id}`).set('Authorization', `Bearer ${customer}`);
+      expect(read.body).toEqual(expect.objectContaining({ status: 'cancelled', cancelReason: 'expired', version: 2 }));
+      expect((await api().get(`/api/v1/products/${product.id}`)).body.stock).toBe(2);
+      expect(await commerce.app.get(OrderExpiry).sweep()).toBe(0);
+    });
+
     it('refuses more than the stock (409), a missing key (400) and an unknown product (422)', async () => {
       const product = await newProduct(1);
       const order = (items: unknown, key: string | null = randomUUID()) => {
@@ -304,6 +360,20 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       expect((await from('/metrics')).status).toBe(200);
       // Another client still has its own budget.
       expect((await agent.get('/api/v1/products?limit=1').set('X-Forwarded-For', '203.0.113.78')).status).toBe(200);
+    });
+
+    it('gives each signed-in user a budget of their own, wherever their calls come from', async () => {
+      const agent = request(commerce.app.getHttpServer());
+      const gateway = '203.0.113.90';
+      const as = (token: string) =>
+        agent.get('/api/v1/orders').set('X-Forwarded-For', gateway).set('Authorization', `Bearer ${token}`);
+      for (let i = 0; i < BUDGET; i += 1) {
+        expect((await agent.get('/api/v1/products').set('X-Forwarded-For', gateway)).status).toBe(200);
+      }
+      expectProblem(await agent.get('/api/v1/products').set('X-Forwarded-For', gateway), 429);
+      // The gateway's IP is spent; its users' own calls are not.
+      expect((await as(otherCustomer)).status).toBe(200);
+      expect((await as(customer)).status).toBe(200);
     });
   });
 });

@@ -1,5 +1,17 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_AMOUNT, MAX_STOCK } from '../catalog.js';
 import type { Money, NewProduct, PageQuery, ProductPatch, ProductQuery } from '../catalog.js';
 
@@ -31,6 +43,10 @@ export class NewProductDto implements NewProduct {
   @MaxLength(5000)
   description?: string;
 
+  // Required and an object: `@ValidateNested` alone lets a missing price or a list through
+  // (docs/security.md, "Orders, stock and input").
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   price!: MoneyDto;
@@ -55,6 +71,7 @@ export class UpdateProductDto implements ProductPatch {
   description?: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   price?: MoneyDto;

@@ -397,7 +397,8 @@ describe('hostile clients vs the realtime gateway (two replicas, Redis)', () => 
 
     it('rpc path and header smuggling: nothing leaves products/orders, the caller never chooses its identity', async () => {
       const token = await issuer.token();
-      const socket = await open(b.url, { token });
+      const ip = freshIp();
+      const socket = await open(b.url, { token, ip });
       const from = commerce.seen.length;
       const paths = [
         '/api/v1/products/../../auth/login',
@@ -439,7 +440,7 @@ describe('hostile clients vs the realtime gateway (two replicas, Redis)', () => 
       const reached = commerce.seen.slice(from);
       expect(reached.map((r) => r.url)).toEqual(['/api/v1/orders?x=1']);
       expect(reached[0]!.headers.authorization).toBe(`Bearer ${token}`);
-      expect(reached[0]!.headers['x-forwarded-for']).toBeUndefined();
+      expect(reached[0]!.headers['x-forwarded-for']).toBe(ip); // the client's address, not the caller's header
       expect(reached[0]!.headers.cookie).toBeUndefined();
       expect(reached[0]!.headers.host).toBe(new URL(commerce.url).host);
     });

@@ -127,7 +127,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     try {
       return await this.commerce.call(
-        { method, path, body: hasBody ? payload : undefined, headers: forwardedHeaders(headers) },
+        { method, path, body: hasBody ? payload : undefined, headers: forwardedHeaders(headers, client.ip) },
         client.token,
       );
     } catch (error) {

@@ -63,7 +63,11 @@ export class SocketConnectionService {
     });
     io.use((socket, next) => {
       this.handshake(socket).then(
-        () => next(),
+        () => {
+          // A connection that closes before it is registered (no disconnect follows) frees its slot too.
+          socket.conn.once('close', () => this.releaseSlot(socket.id));
+          next();
+        },
         (error: Error) => {
           this.releaseSlot(socket.id);
           next(error);

@@ -152,6 +152,20 @@ describe('hostile clients vs the realtime gateway (two replicas, Redis)', () => 
       });
     });
 
+    it('cap bypass via parallel `auth` swaps on anonymous sockets (each sent twice): at most the cap sign in', async () => {
+      const userId = randomUUID();
+      const anonymous = await Promise.all(Array.from({ length: 6 }, (_, i) => open(i % 2 ? a.url : b.url)));
+      const acks = await Promise.all(
+        anonymous.flatMap((socket) =>
+          [0, 1].map(async () => emitAck<OkAck>(socket, 'auth', { token: await issuer.token({ sub: userId }) })),
+        ),
+      );
+      const signedIn = anonymous.filter((_, i) => acks[2 * i]!.ok || acks[2 * i + 1]!.ok);
+      expect(signedIn.length).toBe(MAX_PER_USER);
+      // The doubled swaps did not free a place: the cap is still full.
+      expect(await attempt(a.url, { token: await issuer.token({ sub: userId }) })).toBe('too_many_connections');
+    });
+
     it('an anonymous socket that signs in leaves the anonymous count and takes a place under the user cap', async () => {
       const ip = freshIp();
       const userId = randomUUID();

@@ -170,12 +170,15 @@ export class SocketConnectionService {
         return errorAck('rate_limited', `${TOO_MANY}: this user has too many connections`);
       }
     }
-    if (this.auth.signIn(client, principal, token) !== 'ok' || this.registry.get(client.id) !== client) {
+    if (this.registry.get(client.id) !== client || this.auth.signIn(client, principal, token) !== 'ok') {
+      // Gone while the slot was taken, or a parallel swap signed it in as someone else.
       if (slot) this.connectionSlots.release(slot);
       return errorAck('unauthorized', 'the token is for another user');
     }
-    if (slot) {
-      this.releaseSlot(client.id);
+    // Moves from the IP's anonymous slot to the user's; a parallel swap that already moved it keeps it.
+    const previous = this.slots.get(client.id);
+    if (slot && previous?.key !== slot.key) {
+      if (previous) this.connectionSlots.release(previous);
       this.slots.set(client.id, slot);
     }
     this.enterUser(client, principal);

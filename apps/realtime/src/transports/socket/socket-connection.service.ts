@@ -65,7 +65,9 @@ export class SocketConnectionService {
       this.handshake(socket).then(
         () => {
           // A connection that closes before it is registered (no disconnect follows) frees its slot too.
-          socket.conn.once('close', () => this.releaseSlot(socket.id));
+          const release = () => this.releaseSlot(socket.id);
+          socket.conn.once('close', release);
+          socket.once('disconnect', () => socket.conn.off('close', release));
           next();
         },
         (error: Error) => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket as TcpSocket } from 'node:net';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import type { OkAck, RpcResponse, SubscribeAck } from '@tandem/contracts';
 import type { RabbitMqBroker } from '@tandem/messaging';
@@ -205,6 +206,24 @@ describe('hostile clients vs the realtime gateway (two replicas, Redis)', () => 
         3000,
         'a place freed',
       );
+    });
+
+    it("a crashed replica's counted connections expire with their lease instead of locking the user out", async () => {
+      const userId = randomUUID();
+      const redis = new Redis(REDIS_URL);
+      try {
+        const key = `${names.REALTIME_REDIS_PREFIX}slots:user:${userId}`;
+        // What a replica that died left behind: leases that were never renewed (score = lease end, ms).
+        await redis.zadd(key, 1, 'dead-1', 2, 'dead-2', 3, 'dead-3');
+        expect(await attempt(a.url, { token: await issuer.token({ sub: userId }) })).toBe('connected');
+        expect(await redis.zscore(key, 'dead-1')).toBeNull();
+        // Live leases (another replica's sockets) still count.
+        const future = Date.now() + 60_000;
+        await redis.zadd(key, future, 'live-1', future, 'live-2');
+        expect(await attempt(b.url, { token: await issuer.token({ sub: userId }) })).toBe('too_many_connections');
+      } finally {
+        redis.disconnect();
+      }
     });
 
     it('anonymous socket flood from one IP: at most MAX_ANONYMOUS_CONNECTIONS_PER_IP across replicas', async () => {

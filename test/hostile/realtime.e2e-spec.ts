@@ -31,6 +31,10 @@ class RecordingCommerce {
     this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     req.resume();
     res.setHeader('content-type', 'application/json');
+    if (req.url === '/api/v1/products?big=1') {
+      res.end(JSON.stringify({ items: [{ blob: 'x'.repeat(1024 * 1024) }] })); // a large, honest-looking page
+      return;
+    }
     if (req.method === 'GET' && req.url?.startsWith('/api/v1/orders/')) {
       res.statusCode = 404;
       res.end(JSON.stringify({ type: 'not-found', status: 404 }));
@@ -364,16 +368,25 @@ describe('hostile clients vs the realtime gateway (two replicas, Redis)', () => 
   });
 
   it('never-reading client: disconnected once its unsent bytes pass the bound, counted in metrics', async () => {
-    const channel = product();
     const before = await slowConsumers(a);
-    const raw = await rawSubscriber(a.url.replace('http', 'ws'), channel);
-    raw.tcp.pause(); // stops reading: the server's writes back up
-    const big = 'x'.repeat(200 * 1024);
-    for (let i = 0; i < 60; i += 1) await broker.publish(envelope('product.updated', [channel], { i, big }));
-    await waitFor(async () => (await slowConsumers(a)) > before, 10_000, 'slow consumer shed');
+    const raw = await rawSubscriber(a.url.replace('http', 'ws'), product());
+    raw.tcp.pause(); // stops reading: the server's writes back up (the kernel's buffers first)
+    // It keeps asking for large answers (rpc pages of 1 MiB) it never reads, within the message rate.
+    let sent = 0;
+    await waitFor(
+      async () => {
+        if (raw.closed || (await slowConsumers(a)) > before) return true;
+        raw.send(`42${(sent += 1)}["rpc",{"method":"GET","path":"/api/v1/products?big=1"}]`);
+        await sleep(80);
+        return false;
+      },
+      20_000,
+      'slow consumer shed',
+    );
     raw.tcp.resume();
     await waitFor(() => raw.closed, 5000, 'connection torn down');
-    expect(raw.received).toBeLessThan(60);
+    expect(await slowConsumers(a)).toBe(before + 1);
+    expect(raw.received).toBeLessThan(sent); // it never got (nor made the server keep) all it asked for
     expect((await fetch(`${a.url}/health/live`)).status).toBe(200);
   });
 
@@ -538,11 +551,16 @@ async function slowConsumers(app: RealtimeFixture): Promise<number> {
 async function rawSubscriber(
   wsBase: string,
   channel: string,
-): Promise<{ tcp: TcpSocket; received: number; closed: boolean }> {
+): Promise<{ tcp: TcpSocket; received: number; closed: boolean; send: (text: string) => void }> {
   const ws = new WebSocket(`${wsBase}/socket.io/?EIO=4&transport=websocket`, {
     headers: { 'x-forwarded-for': freshIp() },
   });
-  const state = { tcp: undefined as unknown as TcpSocket, received: 0, closed: false };
+  const state = {
+    tcp: undefined as unknown as TcpSocket,
+    received: 0,
+    closed: false,
+    send: (text: string) => ws.send(text),
+  };
   ws.on('close', () => (state.closed = true));
   ws.on('error', () => (state.closed = true));
   await new Promise<void>((resolve, reject) => {
@@ -552,7 +570,7 @@ async function rawSubscriber(
         ws.send('40'); // Engine.IO open → Socket.IO connect
       else if (text.startsWith('40')) ws.send(`420["subscribe",{"channel":"${channel}"}]`);
       else if (text.startsWith('430')) resolve();
-      else if (text.startsWith('42')) state.received += 1;
+      else if (text.startsWith('42') || text.startsWith('43')) state.received += 1;
       else if (text === '2') ws.send('3'); // ping → pong
     });
     ws.once('error', reject);

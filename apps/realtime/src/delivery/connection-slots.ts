@@ -23,12 +23,16 @@ redis.call('PEXPIRE', KEYS[1], lease)
 return 1
 `;
 
-/** Extends the leases of the holders still connected (only those still present: XX). */
+/**
+ * Extends the leases of this replica's live holders, re-adding any Redis lost (a flush or a
+ * restart): they are connected, so they count. A released holder is never renewed: it leaves the
+ * local set before its ZREM is sent, and commands on one connection keep their order.
+ */
 const RENEW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lease = tonumber(ARGV[1])
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[i]) end
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + lease, ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], lease)
 return 1
 `;
@@ -109,7 +113,8 @@ export class ConnectionSlots implements OnModuleDestroy {
     return this.held.get(key)?.size ?? 0;
   }
 
-  private async renew(): Promise<void> {
+  /** Renews this replica's leases (on a timer; public for tests). */
+  async renew(): Promise<void> {
     if (!this.redis || this.held.size === 0) return;
     const pipeline = this.redis.pipeline();
     for (const [key, holders] of this.held) {

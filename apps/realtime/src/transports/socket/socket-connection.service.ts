@@ -202,6 +202,10 @@ export class SocketConnectionService {
   }
 
   private limit(client: SocketSubscriber, packet: unknown[], next: (error?: Error) => void): void {
+    // Acks (an `rpc` answer can be large) queue like events: a client that sends without reading
+    // is measured here, before its next message is handled (docs/realtime.md, "Slow consumers").
+    client.keepUp();
+    if (client.shedding) return;
     this.limits.consume(client.id, client.ip).then(
       (outcome) => {
         if (outcome === 'ok') return next();

@@ -17,7 +17,8 @@ export class SocketSubscriber extends Subscriber {
   /** Per held channel, the `since` its subscription replayed from (a re-subscribe vouches only from there). */
   readonly replayedFrom = new Map<string, number>();
 
-  private shedding = false;
+  /** Set once the client was torn down for not reading. */
+  shedding = false;
 
   constructor(
     readonly socket: RealtimeSocket,

@@ -101,7 +101,10 @@ export class RealtimeSettings extends BaseConfig {
   @OptionalInt(1, 100_000)
   REPLAY_MAX_EVENTS: number = 500;
 
-  /** Subscriptions with `since` (replays) one socket may make per minute; beyond → `rate_limited`. */
+  /**
+   * Subscriptions with `since` (replays) one socket may make per minute; beyond → `rate_limited`.
+   * Above MAX_SUBSCRIPTIONS_PER_SOCKET, so a reconnected client can resume every channel at once.
+   */
   @OptionalInt(1)
   SOCKET_REPLAYS_PER_MINUTE: number = 120;
 

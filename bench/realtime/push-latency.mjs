@@ -48,7 +48,9 @@ async function startReplica(port) {
       AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks', // anonymous sockets only: never fetched
       REALTIME_QUEUE: `bench.realtime.${tag}`,
       REALTIME_REDIS_PREFIX: `bench:rt:${tag}:`,
-      IP_MESSAGES_PER_SECOND: '100000', // every bench socket comes from 127.0.0.1
+      // every bench socket comes from 127.0.0.1
+      IP_MESSAGES_PER_SECOND: '100000',
+      MAX_ANONYMOUS_CONNECTIONS_PER_IP: '100000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

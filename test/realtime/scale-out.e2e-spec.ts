@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
 import type { EventEnvelope, SubscribeAck } from '@tandem/contracts';
 import type { RabbitMqBroker } from '@tandem/messaging';
+import { ConnectionSlots } from '../../apps/realtime/src/delivery/connection-slots.js';
+import type { RealtimeSettings } from '../../apps/realtime/src/realtime.config.js';
 import { SocketScaleOutService } from '../../apps/realtime/src/transports/socket/socket-scale-out.service.js';
 import {
   connect,
@@ -200,5 +202,40 @@ describe('realtime gateway scale-out (replicas sharing Redis)', () => {
     expect(disconnects).toHaveLength(8);
     expect(Math.max(...disconnects) - Math.min(...disconnects)).toBeGreaterThanOrEqual(500); // spread, not a storm
     expect(clients.every((socket) => socket.connected)).toBe(true);
+  });
+});
+
+/** The connection caps' leases in a real Redis (docs/realtime.md, "Limits"). */
+describe('ConnectionSlots in Redis', () => {
+  const names = isolation();
+  const settings = { REALTIME_REDIS_PREFIX: names.REALTIME_REDIS_PREFIX, SLOT_LEASE_SECONDS: 60 } as RealtimeSettings;
+  let redis: Redis;
+  let slots: ConnectionSlots;
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+    slots = new ConnectionSlots(settings, redis);
+  });
+
+  afterAll(() => {
+    slots.onModuleDestroy();
+    redis.disconnect();
+  });
+
+  it('renews the leases of live holders (re-adding any Redis lost), never those released', async () => {
+    const key = `${names.REALTIME_REDIS_PREFIX}slots:user:u1`;
+    const kept = (await slots.acquire('user:u1', 'kept', 5))!;
+    const gone = (await slots.acquire('user:u1', 'gone', 5))!;
+    expect(kept).toBeDefined();
+    await redis.zadd(key, 1, 'kept'); // a lease about to lapse
+    slots.release(gone);
+    await slots.renew();
+    expect(Number(await redis.zscore(key, 'kept'))).toBeGreaterThan(Date.now());
+    expect(await redis.zscore(key, 'gone')).toBeNull();
+    await redis.del(key); // Redis flushed: the live holder counts again after the next renewal
+    await slots.renew();
+    expect(await redis.zcard(key)).toBe(1);
+    slots.release(kept);
+    await waitFor(async () => (await redis.zcard(key)) === 0, 2000, 'released in Redis');
   });
 });

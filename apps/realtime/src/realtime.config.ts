@@ -77,9 +77,48 @@ export class RealtimeSettings extends BaseConfig {
   @OptionalInt(1)
   IP_MESSAGES_PER_SECOND: number = 200;
 
-  /** Concurrent sockets per user (across replicas with Redis). */
+  /** Concurrent sockets per user (across replicas with Redis), counted at the handshake and at an `auth` swap. */
   @OptionalInt(1)
   MAX_CONNECTIONS_PER_USER: number = 20;
+
+  /** Concurrent anonymous sockets per client IP (across replicas with Redis). */
+  @OptionalInt(1)
+  MAX_ANONYMOUS_CONNECTIONS_PER_IP: number = 50;
+
+  /** Concurrent SSE streams per client IP, signed in or not (across replicas with Redis). */
+  @OptionalInt(1)
+  MAX_SSE_STREAMS_PER_IP: number = 20;
+
+  /** SSE requests per minute per client IP; beyond → 429 with Retry-After. */
+  @OptionalInt(1)
+  SSE_REQUESTS_PER_MINUTE: number = 60;
+
+  /** Lease of a counted connection in Redis, renewed while it lives: a crashed replica's counts expire after it. */
+  @OptionalInt(10, 3600)
+  SLOT_LEASE_SECONDS: number = 60;
+
+  /** Most events one `since` replay sends; a longer gap answers `recovered: false` (the client re-reads over REST). */
+  @OptionalInt(1, 100_000)
+  REPLAY_MAX_EVENTS: number = 500;
+
+  /**
+   * Subscriptions with `since` (replays) one socket may make per minute; beyond → `rate_limited`.
+   * Above MAX_SUBSCRIPTIONS_PER_SOCKET, so a reconnected client can resume every channel at once.
+   */
+  @OptionalInt(1)
+  SOCKET_REPLAYS_PER_MINUTE: number = 120;
+
+  /** A socket with more than this written but not yet taken by the client (a reader that cannot keep up) is disconnected. */
+  @OptionalInt(16 * 1024, 64 * 1024 * 1024)
+  SOCKET_MAX_UNSENT_BYTES: number = 1024 * 1024;
+
+  /** How long commerce's answer to "may this user read order X" is reused (granted or refused). */
+  @OptionalInt(1, 3600)
+  OWNERSHIP_CACHE_TTL_SECONDS: number = 30;
+
+  /** Ownership answers kept per replica (least recently used go first). */
+  @OptionalInt(100, 10_000_000)
+  OWNERSHIP_CACHE_MAX: number = 10_000;
 
   /** Channels one socket may subscribe to. */
   @OptionalInt(1, 1000)

@@ -9,6 +9,7 @@ import { CommercePort, UnavailableCommercePort } from './commerce/commerce.port.
 import { HttpCommercePort } from './commerce/http-commerce.port.js';
 import { ChannelAccessService } from './delivery/channel-access.service.js';
 import { ClientRegistry } from './delivery/client-registry.service.js';
+import { ConnectionSlots } from './delivery/connection-slots.js';
 import { FanoutService } from './delivery/fanout.service.js';
 import { MemoryOrderOwners, ORDER_OWNERS, RedisOrderOwners } from './delivery/order-owners.js';
 import type { OrderOwners } from './delivery/order-owners.js';
@@ -127,6 +128,7 @@ export class RealtimeModule {
         },
         RealtimeMetrics,
         ClientRegistry,
+        ConnectionSlots,
         ClientAuthService,
         FanoutService,
         SubscriptionService,

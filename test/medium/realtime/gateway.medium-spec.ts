@@ -67,7 +67,7 @@ describe('realtime gateway (medium: in-process broker, memory stores, local veri
       RealtimeSettings,
       (settings) => MediumRealtimeModule.forRoot(settings, { eventSource: broker, verifier, commerce }),
       // Messages up to 256 KiB, so that an rpc body over RPC_MAX_BODY_BYTES reaches the gateway.
-      { SHUTDOWN_DRAIN_MS: '0', SOCKET_MAX_MESSAGE_BYTES: String(256 * 1024) },
+      { SHUTDOWN_DRAIN_MS: '0', SOCKET_MAX_MESSAGE_BYTES: String(256 * 1024), MAX_CONNECTIONS_PER_USER: '2' },
       (app) => useRealtimeAdapter(app),
     );
   });
@@ -155,6 +155,40 @@ describe('realtime gateway (medium: in-process broker, memory stores, local veri
     await waitFor(() => seen.length === 2, 2000, 'still subscribed');
   });
 
+  it('holds the per-user cap in memory (no Redis), through `auth` swaps too, and frees a place on close', async () => {
+    const sub = randomUUID();
+    const first = await open(await issuer.token({ sub }));
+    const anonymous = await open();
+    expect(await emitAck(anonymous, 'auth', { token: await issuer.token({ sub }) })).toEqual({ ok: true });
+    await expect(open(await issuer.token({ sub }))).rejects.toThrow('too_many_connections');
+    const late = await open();
+    expect(await emitAck(late, 'auth', { token: await issuer.token({ sub }) })).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited' },
+    });
+    first.close();
+    await waitFor(
+      async () => (await emitAck<{ ok: boolean }>(late, 'auth', { token: await issuer.token({ sub }) })).ok,
+      3000,
+      'a place freed',
+    );
+  });
+
+  it("re-authorizes every channel after a swap: an admin token swapped for a customer one loses other users' channels", async () => {
+    const sub = randomUUID();
+    const other = randomUUID();
+    const socket = await open(await issuer.token({ sub, roles: ['admin'] }));
+    const seen = record(socket);
+    expect(await emitAck(socket, 'subscribe', { channel: `user:${other}` })).toMatchObject({ ok: true });
+    expect(await emitAck(socket, 'auth', { token: await issuer.token({ sub }) })).toEqual({ ok: true });
+    const hidden = envelope('order.created', [`user:${other}`], { id: randomUUID(), userId: other });
+    const own = envelope('order.created', [`user:${sub}`], { id: randomUUID(), userId: sub });
+    await broker.publish(hidden);
+    await broker.publish(own);
+    await waitFor(() => seen.some((e) => e.id === own.id), 3000, 'own event');
+    expect(seen.map((e) => e.id)).toEqual([own.id]);
+  });
+
   it('forwards rpc through the commerce port with the socket token, and filters what it may not forward', async () => {
     const token = await issuer.token();
     const socket = await open(token);
@@ -168,7 +202,13 @@ describe('realtime gateway (medium: in-process broker, memory stores, local veri
     expect(answer).toEqual({ status: 201, headers: { 'x-stream-offset': '7' }, body: { echoed: { items: [] } } });
     expect(commerce.calls).toEqual([
       {
-        request: { method: 'POST', path: '/api/v1/orders', headers: { 'idempotency-key': 'k1' }, body: { items: [] } },
+        request: {
+          method: 'POST',
+          path: '/api/v1/orders',
+          // the client's address as the gateway saw it, never a header the caller chose
+          headers: { 'idempotency-key': 'k1', 'x-forwarded-for': '127.0.0.1' },
+          body: { items: [] },
+        },
         token,
       },
     ]);

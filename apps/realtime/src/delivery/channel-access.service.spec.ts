@@ -26,6 +26,7 @@ class OneOrderCommerce extends CommercePort {
   }
 }
 
+const cache = { OWNERSHIP_CACHE_MAX: 100, OWNERSHIP_CACHE_TTL_SECONDS: 30 };
 const user = (roles: Principal['roles'] = ['customer']): Principal => ({ id: randomUUID(), sid: 's', roles, exp: 0 });
 
 describe('ChannelAccessService', () => {
@@ -37,7 +38,7 @@ describe('ChannelAccessService', () => {
   beforeEach(() => {
     owners = new MemoryOrderOwners(1000, 60);
     commerce = new OneOrderCommerce(orderId, 'owner-token');
-    access = new ChannelAccessService(owners, commerce);
+    access = new ChannelAccessService(owners, commerce, cache);
   });
 
   it('lets anyone, anonymous included, read public channels', async () => {
@@ -75,8 +76,26 @@ describe('ChannelAccessService', () => {
     expect(commerce.asked).toBe(2);
   });
 
-  it('refuses when commerce cannot answer', async () => {
-    access = new ChannelAccessService(owners, new OneOrderCommerce(orderId, 'owner-token', true));
-    expect(await access.check(`order:${orderId}`, user(), 'owner-token')).toMatchObject({ code: 'forbidden' });
+  it('refuses when commerce cannot answer, and asks again next time', async () => {
+    const failing = new OneOrderCommerce(orderId, 'owner-token', true);
+    access = new ChannelAccessService(owners, failing, cache);
+    const someone = user();
+    expect(await access.check(`order:${orderId}`, someone, 'owner-token')).toMatchObject({ code: 'forbidden' });
+    expect(await access.check(`order:${orderId}`, someone, 'owner-token')).toMatchObject({ code: 'forbidden' });
+    expect(failing.asked).toBe(2);
+  });
+
+  it('reuses commerce answers, granted and refused, per order and user: lookups cannot hammer commerce', async () => {
+    const owner = user();
+    const stranger = user();
+    const asks = [
+      ...Array.from({ length: 20 }, () => access.check(`order:${orderId}`, owner, 'owner-token')),
+      ...Array.from({ length: 20 }, () => access.check(`order:${orderId}`, stranger, 'other-token')),
+    ];
+    const decisions = await Promise.all(asks);
+    expect(decisions.slice(0, 20).every((d) => d.ok)).toBe(true);
+    expect(decisions.slice(20).every((d) => !d.ok)).toBe(true);
+    expect(await access.check(`order:${orderId}`, stranger, 'other-token')).toMatchObject({ code: 'forbidden' });
+    expect(commerce.asked).toBe(2); // one per (order, user), parallel asks included
   });
 });

@@ -5,8 +5,8 @@ import type { Subscriber } from './subscriber.js';
 
 /**
  * Every client of this replica, socket or SSE stream, and the one place that knows them: by id,
- * by user, by session (`sid`) and by channel. Fan-out, resync, drain, revocation and the per-user
- * connection cap all read it; the connection and subscription gauges follow it. While `draining`,
+ * by user, by session (`sid`) and by channel. Fan-out, resync, drain and revocation all read it; the
+ * connection and subscription gauges follow it (connection caps are ConnectionSlots'). While `draining`,
  * no new client is accepted (docs/realtime.md, "Shutdown and rollout").
  */
 @Injectable()

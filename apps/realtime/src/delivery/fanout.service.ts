@@ -6,6 +6,7 @@ import { ClientAuthService } from '../transports/client-auth.service.js';
 import { clientEmitter, FANOUT_EVENT } from '../transports/socket/realtime-server.js';
 import type { RealtimeServer } from '../transports/socket/realtime-server.js';
 import { ClientRegistry } from './client-registry.service.js';
+import type { Subscriber } from './subscriber.js';
 
 /**
  * Delivers events to this replica's clients. The replica that consumed an event calls `publish`:
@@ -61,17 +62,20 @@ export class FanoutService {
 
   /** Writes the event to every client of its channels that takes it; returns how many did. */
   private deliver(envelope: EventEnvelope): number {
-    const sockets: string[] = [];
+    const sockets: Subscriber[] = [];
     let written = 0;
     for (const client of this.registry.inChannels(envelope.channels)) {
       if (client.transport === 'socket') {
-        if (client.accept(envelope) === 'send') sockets.push(client.id);
+        if (client.accept(envelope) === 'send') sockets.push(client);
       } else if (client.offer(envelope)) {
         written += 1;
       }
     }
     // Every socket is in the room named by its id: one broadcast encodes the packet once.
-    if (sockets.length > 0 && this.io) clientEmitter(this.io.local.to(sockets)).emit(envelope.type, envelope);
+    if (sockets.length > 0 && this.io) {
+      clientEmitter(this.io.local.to(sockets.map((client) => client.id))).emit(envelope.type, envelope);
+      for (const client of sockets) client.keepUp();
+    }
     return written + sockets.length;
   }
 }

@@ -43,6 +43,15 @@ export abstract class Subscriber {
   /** Closes the connection; the client may reconnect (its token's end, revocation, drain, too slow). */
   abstract close(): void;
 
+  /** Called when the client is ended for not reading what it was sent (the metric counts it). */
+  onShed?: () => void;
+
+  /**
+   * Ends the client if more than its bound waits unsent for it (docs/realtime.md, "Slow
+   * consumers"); the transport knows its buffers. Fan-out calls it after each broadcast.
+   */
+  keepUp(): void {}
+
   /** Ends the connection so that the client reconnects elsewhere by itself (drain). */
   drop(): void {
     this.close();

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RESYNC_EVENT } from '@tandem/contracts';
+import type { RealtimeSettings } from '../realtime.config.js';
+import { REALTIME_SETTINGS } from '../realtime.tokens.js';
 import { EVENT_HISTORY } from '../history/event-history.js';
 import type { EventHistory } from '../history/event-history.js';
 import { RealtimeMetrics } from '../ops/realtime.metrics.js';
@@ -17,6 +19,7 @@ export class SubscriptionService {
   private readonly logger = new Logger('realtime:subscriptions');
 
   constructor(
+    @Inject(REALTIME_SETTINGS) private readonly settings: RealtimeSettings,
     @Inject(EVENT_HISTORY) private readonly history: EventHistory,
     private readonly registry: ClientRegistry,
     private readonly metrics: RealtimeMetrics,
@@ -30,8 +33,9 @@ export class SubscriptionService {
 
   /**
    * Subscribes to several channels at once (SSE); `ready` runs once all are joined, before the
-   * replay (SSE writes its `: ok` there). Replays are merged in offset order. Returns the channels
-   * whose history did not reach back to `since`.
+   * replay (SSE writes its `: ok` there). Replays are merged in offset order; each is bounded by
+   * REPLAY_MAX_EVENTS (a longer one is not sent: its channel is reported lost). Returns the
+   * channels whose history did not reach back to `since`.
    */
   async subscribeMany(
     client: Subscriber,
@@ -45,7 +49,9 @@ export class SubscriptionService {
       for (const channel of channels) this.registry.join(client, channel);
       ready();
       if (since !== undefined) {
-        const replays = await Promise.all(channels.map((channel) => this.history.since(channel, since)));
+        const replays = await Promise.all(
+          channels.map((channel) => this.history.since(channel, since, this.settings.REPLAY_MAX_EVENTS)),
+        );
         const events = replays.flatMap((replay, index) => {
           this.metrics.recoveries.inc({ recovered: String(replay.recovered) });
           if (!replay.recovered) lost.push(channels[index]!);

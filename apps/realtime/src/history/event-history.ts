@@ -21,7 +21,11 @@ export interface HistoryLimits {
  */
 export interface EventHistory {
   record(envelope: EventEnvelope): Promise<void>;
-  since(channel: string, since: number): Promise<Replay>;
+  /**
+   * Events of `channel` after `since`; more than `max` of them is `recovered: false` (a replay is
+   * bounded: docs/realtime.md, "Limits"; the client re-reads over REST instead).
+   */
+  since(channel: string, since: number, max: number): Promise<Replay>;
 }
 
 export const EVENT_HISTORY = Symbol('EVENT_HISTORY');

@@ -37,15 +37,13 @@ export class MemoryEventHistory implements EventHistory {
     this.sweep(now);
   }
 
-  async since(channel: string, since: number): Promise<Replay> {
+  async since(channel: string, since: number, max: number): Promise<Replay> {
     this.trim(channel, this.now());
     const entry = this.channels.get(channel);
     const recovered = since >= this.floor && since >= (entry?.trimmed ?? 0);
     if (!recovered) return { recovered, events: [] };
-    return {
-      recovered,
-      events: (entry?.events ?? []).filter((kept) => kept.envelope.offset > since).map((kept) => kept.envelope),
-    };
+    const events = (entry?.events ?? []).filter((kept) => kept.envelope.offset > since).map((kept) => kept.envelope);
+    return events.length > max ? { recovered: false, events: [] } : { recovered, events };
   }
 
   private trim(channel: string, now: number): void {

@@ -38,7 +38,7 @@ while true do
   if (not floor) or tonumber(o) > tonumber(floor) then floor = o end
 end
 if floor then redis.call('SET', KEYS[1], floor) end
-return { floor or '', redis.call('GET', KEYS[4]) or '0', redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf') }
+return { floor or '', redis.call('GET', KEYS[4]) or '0', redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf', 'LIMIT', 0, ARGV[4]) }
 `;
 
 /**
@@ -72,7 +72,7 @@ export class RedisEventHistory implements EventHistory {
     );
   }
 
-  async since(channel: string, since: number): Promise<Replay> {
+  async since(channel: string, since: number, max: number): Promise<Replay> {
     const [floor, trimmed, members] = (await this.redis.eval(
       READ,
       4,
@@ -83,8 +83,9 @@ export class RedisEventHistory implements EventHistory {
       String(since),
       String(Date.now()),
       String(this.limits.maxAgeMs),
+      String(max + 1), // one more than allowed tells "too many" without reading them all
     )) as [string, string, string[]];
-    const recovered = (floor === '' || since >= Number(floor)) && since >= Number(trimmed);
+    const recovered = (floor === '' || since >= Number(floor)) && since >= Number(trimmed) && members.length <= max;
     if (!recovered) return { recovered, events: [] };
     return { recovered, events: members.map((member) => JSON.parse(member) as EventEnvelope) };
   }

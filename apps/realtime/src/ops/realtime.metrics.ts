@@ -13,6 +13,8 @@ export class RealtimeMetrics {
   readonly lag: Histogram;
   readonly recoveries: Counter<'recovered'>;
   readonly rateLimited: Counter<'scope'>;
+  readonly slowConsumers: Counter<'transport'>;
+  readonly connectionsRefused: Counter<'scope'>;
 
   constructor(registry: MetricsRegistry) {
     const registers = [registry];
@@ -52,7 +54,19 @@ export class RealtimeMetrics {
     });
     this.rateLimited = new Counter({
       name: 'realtime_rate_limited_total',
-      help: 'Messages refused by a rate limit, by scope (socket, ip)',
+      help: 'Messages refused by a rate limit, by scope (socket, ip, replay)',
+      labelNames: ['scope'] as const,
+      registers,
+    });
+    this.slowConsumers = new Counter({
+      name: 'realtime_slow_consumers_disconnected_total',
+      help: 'Clients ended because more than their bound waited unsent for them, by transport (socket, sse)',
+      labelNames: ['transport'] as const,
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'realtime_connections_refused_total',
+      help: 'Connections refused by a cap or rate, by scope (user, anonymous_ip, sse_ip, sse_rate)',
       labelNames: ['scope'] as const,
       registers,
     });

@@ -11,6 +11,7 @@ import { SubscriptionService } from '../../delivery/subscription.service.js';
 import type { RealtimeSettings } from '../../realtime.config.js';
 import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
 import type { RealtimeServer, RealtimeSocket } from './realtime-server.js';
+import { MessageLimitsService } from './message-limits.service.js';
 import { forwardedHeaders, isForwardablePath } from './rpc-policy.js';
 import { errorAck, SocketConnectionService } from './socket-connection.service.js';
 import { SocketScaleOutService } from './socket-scale-out.service.js';
@@ -37,6 +38,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly fanout: FanoutService,
     private readonly scaleOut: SocketScaleOutService,
     private readonly commerce: CommercePort,
+    private readonly limits: MessageLimitsService,
   ) {}
 
   afterInit(io: RealtimeServer): void {
@@ -63,10 +65,20 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const decision = await this.access.check(name, client.principal, client.token);
       if (!decision.ok) return errorAck(decision.code, decision.message);
       const { channel } = decision;
-      if (!client.channels.has(channel) && client.channels.size >= this.settings.MAX_SUBSCRIPTIONS_PER_SOCKET) {
+      const held = client.channels.has(channel);
+      // Held, and already replayed from `since` or earlier: every later event has been delivered,
+      // so nothing is replayed again (docs/contract.md, Realtime) and no history is read.
+      const from = held ? client.replayedFrom.get(channel) : undefined;
+      if (held && (since === undefined || (from !== undefined && since >= from))) return { ok: true, recovered: true };
+      if (!held && client.channels.size >= this.settings.MAX_SUBSCRIPTIONS_PER_SOCKET) {
         return errorAck('invalid_request', 'too many subscriptions on this connection');
       }
-      return { ok: true, recovered: await this.subscriptions.subscribe(client, channel, since) };
+      if (since !== undefined && !(await this.limits.consumeReplay(client.id))) {
+        return errorAck('rate_limited', 'too many replays; subscribe without since or slow down');
+      }
+      const recovered = await this.subscriptions.subscribe(client, channel, since);
+      if (recovered && since !== undefined) client.replayedFrom.set(channel, Math.min(since, from ?? since));
+      return { ok: true, recovered };
     } catch (error) {
       this.logger.warn(`subscribe failed: ${(error as Error).message}`);
       return errorAck('internal', 'subscription failed; try again');
@@ -80,7 +92,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const request = validatePayload(UnsubscribePayload, body);
     if (!request.ok) return errorAck('invalid_request', request.message);
     // `user:{sub}` cannot be left (docs/contract.md, Realtime).
-    if (!this.isOwnUserChannel(client, request.payload.channel)) this.registry.leave(client, request.payload.channel);
+    if (!this.isOwnUserChannel(client, request.payload.channel)) {
+      this.registry.leave(client, request.payload.channel);
+      client.replayedFrom.delete(request.payload.channel);
+    }
     return { ok: true };
   }
 
@@ -112,7 +127,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     try {
       return await this.commerce.call(
-        { method, path, body: hasBody ? payload : undefined, headers: forwardedHeaders(headers) },
+        { method, path, body: hasBody ? payload : undefined, headers: forwardedHeaders(headers, client.ip) },
         client.token,
       );
     } catch (error) {

@@ -34,4 +34,10 @@ describe('forwarded headers', () => {
     ).toEqual({ 'idempotency-key': 'k', 'if-match': '"1"', 'content-type': 'application/json' });
     expect(forwardedHeaders(undefined)).toEqual({});
   });
+
+  it("sets X-Forwarded-For to the client's address, whatever the caller sent", () => {
+    expect(forwardedHeaders({ 'X-Forwarded-For': '10.0.0.1', 'x-forwarded-for': '10.0.0.2' }, '203.0.113.9')).toEqual({
+      'x-forwarded-for': '203.0.113.9',
+    });
+  });
 });

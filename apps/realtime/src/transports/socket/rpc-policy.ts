@@ -13,9 +13,15 @@ export function isForwardablePath(path: string): boolean {
   return !/(^|\/)\.\.?(\/|$)/.test(pathname) && !/%2e|%2f|%5c/i.test(pathname);
 }
 
-/** The caller's headers commerce may see, names lower-cased; every other header is dropped. */
-export function forwardedHeaders(headers: Record<string, string> = {}): Record<string, string> {
-  const kept: Record<string, string> = {};
+/**
+ * The caller's headers commerce may see, names lower-cased; every other header is dropped. The
+ * gateway then acts as the proxy in front of commerce: `X-Forwarded-For` is the client's address as
+ * the gateway established it, never the caller's own header, so commerce's per-IP budget (for
+ * anonymous calls) is the client's, not one shared by every gateway user (docs/security.md,
+ * "Realtime gateway").
+ */
+export function forwardedHeaders(headers: Record<string, string> = {}, clientIp?: string): Record<string, string> {
+  const kept: Record<string, string> = clientIp ? { 'x-forwarded-for': clientIp } : {};
   for (const [name, value] of Object.entries(headers)) {
     if (FORWARDED_REQUEST_HEADERS.has(name.toLowerCase())) kept[name.toLowerCase()] = value;
   }

@@ -36,7 +36,11 @@ export class SseSubscriber extends Subscriber {
   private send(chunk: string): void {
     if (this.closed) return;
     this.res.write(chunk);
-    if (this.res.writableLength > this.maxUnsentBytes) this.close();
+    if (this.res.writableLength > this.maxUnsentBytes) {
+      this.onShed?.();
+      this.close();
+      this.res.destroy(); // what it never read is dropped, not kept until it reads
+    }
   }
 
   close(): void {

@@ -7,16 +7,21 @@ import { bearerToken } from '@tandem/security';
 import type { Principal } from '@tandem/security';
 import { ChannelAccessService } from '../../delivery/channel-access.service.js';
 import { ClientRegistry } from '../../delivery/client-registry.service.js';
+import { ConnectionSlots, slotKeys } from '../../delivery/connection-slots.js';
+import type { Slot } from '../../delivery/connection-slots.js';
+import { RealtimeMetrics } from '../../ops/realtime.metrics.js';
 import { SubscriptionService } from '../../delivery/subscription.service.js';
 import type { RealtimeSettings } from '../../realtime.config.js';
 import { REALTIME_SETTINGS } from '../../realtime.tokens.js';
 import { ClientAuthService } from '../client-auth.service.js';
+import { MessageLimitsService } from '../socket/message-limits.service.js';
 import { SseSubscriber } from './sse-subscriber.js';
 import { parseStreamRequest } from './stream-request.js';
 
 /**
  * Server-Sent Events fallback (docs/contract.md, SSE): same auth and channel rules as the socket,
- * `: ok` once subscribed, `Last-Event-ID` resumes like `since`, heartbeat comments.
+ * `: ok` once subscribed, `Last-Event-ID` resumes like `since`, heartbeat comments. Requests per
+ * IP are rate-limited and open streams per IP capped (docs/realtime.md, "Limits").
  */
 @Controller('api/v1/stream')
 export class StreamController {
@@ -26,6 +31,9 @@ export class StreamController {
     private readonly auth: ClientAuthService,
     private readonly access: ChannelAccessService,
     private readonly subscriptions: SubscriptionService,
+    private readonly limits: MessageLimitsService,
+    private readonly slots: ConnectionSlots,
+    private readonly metrics: RealtimeMetrics,
   ) {}
 
   @Get()
@@ -37,6 +45,10 @@ export class StreamController {
     @Headers('last-event-id') lastEventId: string | undefined,
   ): Promise<void> {
     if (!this.registry.accepting) throw Problems.unavailable('The gateway is shutting down; reconnect');
+    const ip = clientIp(req, this.settings.TRUST_PROXY_HOPS);
+    const retryAfter = await this.limits.consumeSseRequest(ip);
+    if (retryAfter !== undefined)
+      throw Problems.tooManyRequests(retryAfter, 'Too many stream requests; try again later');
     const request = parseStreamRequest(channelsParam, lastEventId, this.settings.SSE_MAX_CHANNELS);
     if ('title' in request) {
       throw Problems.badRequest(request.title, [{ field: request.field, message: request.message }]);
@@ -56,7 +68,17 @@ export class StreamController {
       }
       throw principal ? Problems.forbidden('This channel is private') : Problems.unauthorized();
     }
-    this.open(req, res, channels, request.since, principal && token ? { principal, token } : undefined);
+    const id = randomUUID();
+    const slot = await this.slots.acquire(slotKeys.sseStreams(ip), id, this.settings.MAX_SSE_STREAMS_PER_IP);
+    if (!slot) {
+      this.metrics.connectionsRefused.inc({ scope: 'sse_ip' });
+      throw Problems.tooManyRequests(
+        Math.ceil(this.settings.SSE_HEARTBEAT_MS / 1000),
+        'Too many open streams from this address',
+      );
+    }
+    const identity = principal && token ? { principal, token } : undefined;
+    this.open(req, res, { id, ip, slot }, channels, request.since, identity);
   }
 
   private async authenticate(header: string | undefined): Promise<{ principal?: Principal; token?: string }> {
@@ -71,6 +93,7 @@ export class StreamController {
   private open(
     req: Request,
     res: Response,
+    stream: { id: string; ip: string; slot: Slot },
     channels: string[],
     since: number | undefined,
     identity: { principal: Principal; token: string } | undefined,
@@ -82,8 +105,8 @@ export class StreamController {
       'X-Accel-Buffering': 'no', // nginx: do not buffer the stream
     });
     const client = new SseSubscriber(
-      randomUUID(),
-      clientIp(req, this.settings.TRUST_PROXY_HOPS),
+      stream.id,
+      stream.ip,
       { seenIds: this.settings.CLIENT_SEEN_IDS, maxBuffered: this.settings.CLIENT_MAX_BUFFERED },
       res,
       this.settings.SSE_MAX_UNSENT_BYTES,
@@ -92,11 +115,14 @@ export class StreamController {
     if (identity) this.auth.signIn(client, identity.principal, identity.token);
     const heartbeat = setInterval(() => client.comment('hb'), this.settings.SSE_HEARTBEAT_MS);
     heartbeat.unref();
+    client.onShed = () => this.metrics.slowConsumers.inc({ transport: 'sse' });
     client.onClose = () => {
       clearInterval(heartbeat);
       this.registry.remove(client);
+      this.slots.release(stream.slot);
     };
     req.on('close', () => client.close());
+    if (req.socket.destroyed) client.close(); // gone while its checks ran: free its slot now
     this.subscriptions
       .subscribeMany(client, channels, since, () => client.comment('ok'))
       .then((lost) => {

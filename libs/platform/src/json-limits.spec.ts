@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { assertJsonShape, JsonShapeError, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-limits.js';
+import { assertJsonShape, jsonShapeProblem, JsonShapeError, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-limits.js';
 
 const refusal = (json: string): string | null => {
   try {
@@ -39,5 +39,28 @@ describe('assertJsonShape', () => {
         return refusal(json) === null || (json.match(/,/g)?.length ?? 0) > MAX_JSON_VALUES;
       }),
     );
+  });
+});
+
+describe('jsonShapeProblem (parsed values)', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < levels; i += 1) value = i % 2 === 0 ? [value] : { x: value };
+    return value;
+  };
+
+  it('accepts a value within the limits, scalars included', () => {
+    expect(jsonShapeProblem({ channel: 'catalog', since: 3 })).toBeNull();
+    expect(jsonShapeProblem('text')).toBeNull();
+    expect(jsonShapeProblem(nested(MAX_JSON_DEPTH))).toBeNull();
+  });
+
+  it('refuses nesting deeper than the limit, however deep, without exhausting the stack', () => {
+    expect(jsonShapeProblem(nested(MAX_JSON_DEPTH + 1))).toMatch(/nested deeper/);
+    expect(jsonShapeProblem(nested(200_000))).toMatch(/nested deeper/);
+  });
+
+  it('refuses more values than the limit', () => {
+    expect(jsonShapeProblem({ lines: Array.from({ length: MAX_JSON_VALUES }, () => 1) })).toMatch(/more than/);
   });
 });

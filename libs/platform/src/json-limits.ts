@@ -47,3 +47,27 @@ export function assertJsonShape(body: Buffer, maxDepth = MAX_JSON_DEPTH, maxValu
     }
   }
 }
+
+/**
+ * The same limits for a value already parsed (a Socket.IO payload: its parser has run before any
+ * handler can look). Walks the value iteratively, so no depth can exhaust the stack here; returns
+ * the reason a value is refused, or null.
+ */
+export function jsonShapeProblem(
+  value: unknown,
+  maxDepth = MAX_JSON_DEPTH,
+  maxValues = MAX_JSON_VALUES,
+): string | null {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  let values = 0;
+  while (pending.length > 0) {
+    const { value: next, depth } = pending.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth + 1 > maxDepth) return `nested deeper than ${maxDepth} levels`;
+    const children = Array.isArray(next) ? next : Object.values(next);
+    values += children.length;
+    if (values > maxValues) return `more than ${maxValues} values`;
+    for (const child of children) pending.push({ value: child, depth: depth + 1 });
+  }
+  return null;
+}

@@ -29,6 +29,20 @@ describe('socket payload schemas', () => {
     expect(validatePayload(SubscribePayload, body)).toEqual(invalid);
   });
 
+  it('refuses a deeply nested or huge payload before the schema recurses into it', () => {
+    let deep: unknown = 'catalog';
+    for (let i = 0; i < 5000; i += 1) deep = [deep];
+    expect(validatePayload(SubscribePayload, { channel: deep })).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^payload nested deeper than/),
+    });
+    const huge = { method: 'POST', path: '/api/v1/orders', body: { items: new Array(10_000).fill(0) } };
+    expect(validatePayload(RpcPayload, huge)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^payload more than/),
+    });
+  });
+
   it('names the field at fault', () => {
     expect(validatePayload(SubscribePayload, { channel: 'catalog', x: 1 })).toEqual({
       ok: false,

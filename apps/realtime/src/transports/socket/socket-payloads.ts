@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { Allow, IsIn, IsInt, IsString, Length, Max, Min, ValidateBy, ValidateIf, validateSync } from 'class-validator';
 import { RPC_METHODS } from '@tandem/contracts';
+import { jsonShapeProblem } from '@tandem/platform';
 import type { AuthRequest, RpcMethod, RpcRequest, SubscribeRequest, UnsubscribeRequest } from '@tandem/contracts';
 
 /** Absent is fine; present (null included) must pass the field's other rules. */
@@ -71,6 +72,10 @@ export function validatePayload<T extends object>(schema: new () => T, body: unk
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: 'payload must be an object' };
   }
+  // class-transformer and class-validator recurse into every level: refuse what is too deep or
+  // too large before they see it (the limits of REST bodies, docs/security.md).
+  const shape = jsonShapeProblem(body);
+  if (shape) return { ok: false, message: `payload ${shape}` };
   const payload = plainToInstance(schema, body);
   const [error] = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (!error) return { ok: true, payload };

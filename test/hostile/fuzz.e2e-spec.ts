@@ -280,7 +280,14 @@ describe.each([
   afterAll(async () => {
     // the processes are alive after all of it: every app still answers its health check
     if (target) {
-      for (const url of target.appUrls) expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      for (const url of target.appUrls) {
+        const res = await fetch(`${url}/health/live`);
+        expect({ url, status: res.status, body: res.status === 200 ? '' : await res.text() }).toEqual({
+          url,
+          status: 200,
+          body: '',
+        });
+      }
       await target.close();
     }
   });
@@ -296,7 +303,8 @@ describe.each([
     async (_name, path, body) => {
       await fc.assert(
         fc.asyncProperty(raw(body), (text) => expectSafeAnswer(target.authUrl, { method: 'POST', path, body: text })),
-        params,
+        // Found by this fuzzing: a lone surrogate reached PostgreSQL and failed the request (500).
+        { ...params, examples: [['{"email":"\\ud800"}'], ['{"email":"a@b.co","password":"\\udfff"}']] },
       );
     },
     FUZZ_TIMEOUT,

@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from './config.js';
 import type { BaseConfig } from './config.js';
-import { ProblemFilter, sendProblem } from './problem.js';
+import { NOT_UNICODE, ProblemFilter, sendProblem } from './problem.js';
 import { serveOpenApi } from './openapi.js';
 import { createValidationPipe } from './validation.js';
 import { trustProxyHops } from './client-ip.js';
@@ -16,10 +16,17 @@ import { assertJsonShape } from './json-limits.js';
 /** Largest JSON body any route accepts; bigger bodies get 413 problem+json. */
 export const MAX_JSON_BODY = '64kb';
 
-/** Keys that could reach an object's prototype are refused while parsing, before any code sees them. */
+/**
+ * Refused while parsing, before any code sees them: keys that could reach an object's prototype,
+ * and text that is not well-formed Unicode (a lone surrogate such as `"\ud800"` is valid JSON, but
+ * PostgreSQL cannot store it and would fail the request with a 500).
+ */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-function rejectPrototypeKeys(key: string, value: unknown): unknown {
+function rejectHostileJson(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError(`forbidden key "${key}"`);
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) {
+    throw new SyntaxError(NOT_UNICODE);
+  }
   return value;
 }
 
@@ -37,7 +44,7 @@ export function configureHttpApp(app: INestApplication, config: BaseConfig): voi
   express.set('trust proxy', trustProxyHops(config.TRUST_PROXY_HOPS));
   // Express's own parser rather than useBodyParser, whose options type reserves `verify` for raw bodies.
   express.use(
-    json({ limit: MAX_JSON_BODY, reviver: rejectPrototypeKeys, verify: (_req, _res, body) => assertJsonShape(body) }),
+    json({ limit: MAX_JSON_BODY, reviver: rejectHostileJson, verify: (_req, _res, body) => assertJsonShape(body) }),
   );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -5,6 +5,9 @@ import { PROBLEM_TYPE_BASE, PROBLEM_TYPE_BY_STATUS } from '@tandem/contracts';
 import type { FieldError, ProblemDetails, ProblemType } from '@tandem/contracts';
 import { serializeError } from './logging.js';
 
+/** The parse error for text that is not well-formed Unicode (http-app.ts raises it, toProblem names it). */
+export const NOT_UNICODE = 'text that is not valid Unicode';
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
@@ -94,6 +97,15 @@ export function toProblem(exception: unknown, instance: string): ProblemDetails 
     parserStatus >= 400 &&
     parserStatus < 500
   ) {
+    if (parser.type === 'entity.parse.failed' && parser.message === NOT_UNICODE) {
+      return {
+        type: typeUri('malformed-body'),
+        title: STATUS_CODES[400]!,
+        status: 400,
+        detail: 'The body contains text that is not valid Unicode',
+        instance,
+      };
+    }
     if (parser.type === 'entity.parse.failed') {
       const forbidden = /^forbidden key "(.+)"$/.exec(parser.message ?? '');
       return {

@@ -86,6 +86,13 @@ describe('auth (medium: feature module on in-process fakes)', () => {
     expect(fields(expectProblem(bad, 400))).toEqual(expect.arrayContaining(['email', 'password', 'admin']));
   });
 
+  it('refuses text that is not well-formed Unicode before it reaches the database', async () => {
+    for (const body of ['{"email":"\\ud800","password":"password-1234"}', '{"email":"a@b.co","\\udc00":1}']) {
+      const res = await api().post('/api/v1/auth/login').set('Content-Type', 'application/json').send(body);
+      expect(expectProblem(res, 400)['type']).toMatch(/malformed-body$/);
+    }
+  });
+
   it('logs in with the right password only, with the same answer for an unknown email', async () => {
     const email = uniqueEmail('login');
     await register(email, 'password-5678');

@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestListener } from 'node:http';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { InProcessBroker } from '@tandem/messaging';
-import { configureHttpApp } from '@tandem/platform';
-import { AccessTokenVerifier } from '@tandem/security';
-import { SigningKeys } from '../../../apps/auth/src/index.js';
-import { EMBEDDED_DATABASE_URL } from '../../../apps/standalone/src/database.js';
-import { loadStandaloneSettings, standaloneAuthConfig } from '../../../apps/standalone/src/standalone.config.js';
-import { InProcessCommerce } from '../../../apps/standalone/src/in-process-commerce.js';
-import { StandaloneModule } from '../../../apps/standalone/src/standalone.module.js';
-import { createEmbeddedTestDatabase } from '../../support/database.js';
-import type { EmbeddedTestDatabase } from '../../support/database.js';
+import { startStandaloneInProcess } from '../../support/standalone-module.js';
+import type { StandaloneInProcess } from '../../support/standalone-module.js';
 import { expectProblem, uniqueEmail } from '../../support/http.js';
-import { generateSigningKeys } from '../../support/keys.js';
 
 const COMMERCE_BUDGET = 3;
 
@@ -23,45 +12,19 @@ const COMMERCE_BUDGET = 3;
  * in-process broker: each app's limits stay on its own routes (docs/standalone.md, "Composition").
  */
 describe('standalone (medium: the three apps in one Nest app)', () => {
-  let database: EmbeddedTestDatabase;
-  let broker: InProcessBroker;
+  let standalone: StandaloneInProcess;
   let app: NestExpressApplication;
 
   beforeAll(async () => {
-    database = await createEmbeddedTestDatabase();
-    broker = new InProcessBroker();
-    const settings = loadStandaloneSettings({
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
+    standalone = await startStandaloneInProcess({
       TRUST_PROXY_HOPS: '1',
       REQUESTS_PER_IP_PER_MINUTE: String(COMMERCE_BUDGET),
       AUTH_REQUESTS_PER_IP_PER_MINUTE: '100',
     });
-    const auth = standaloneAuthConfig(settings.auth, {
-      databaseUrl: EMBEDDED_DATABASE_URL,
-      signingKey: generateSigningKeys().privateKey,
-    });
-    const keys = await SigningKeys.load(auth.JWT_PRIVATE_KEY, auth.JWT_PUBLIC_KEY);
-    const verifier = AccessTokenVerifier.local(keys.jwks, { issuer: auth.JWT_ISSUER, audience: auth.JWT_AUDIENCE });
-    app = await NestFactory.create<NestExpressApplication>(
-      StandaloneModule.forRoot({
-        settings,
-        auth,
-        database: database.options,
-        broker,
-        verifier,
-        commerce: new InProcessCommerce(() => app.getHttpAdapter().getInstance() as RequestListener),
-      }),
-      { bodyParser: false, logger: false, abortOnError: false },
-    );
-    configureHttpApp(app, settings.standalone);
-    await app.init();
+    app = standalone.app;
   }, 60_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await database?.stop();
-  });
+  afterAll(() => standalone?.close());
 
   it("spends commerce's budget on commerce's routes only: health, metrics and auth stay open", async () => {
     const server = app.getHttpServer();

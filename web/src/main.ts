@@ -143,7 +143,7 @@ function applyCatalogEvent(event: LiveEvent): void {
     case 'inventory.changed': {
       const product = products.get(event.data.productId);
       if (!product) return;
-      products.set(product.id, { ...product, stock: event.data.stock });
+      products.set(product.id, { ...product, stock: event.data.stock, version: event.data.version });
       break;
     }
     case 'product.updated': {

@@ -13,7 +13,7 @@ function stock(id: string, offset: number, channels: Channel[] = [PRODUCT, 'cata
     channels,
     offset,
     occurredAt: '2026-12-01T00:00:00.000Z',
-    data: { productId: P, stock: offset, delta: -1 },
+    data: { productId: P, stock: offset, delta: -1, version: offset },
   };
 }
 

@@ -44,7 +44,7 @@ describe('isControlEvent', () => {
       ...base,
       type: 'inventory.changed',
       offset: 3,
-      data: { productId: 'p1', stock: 4, delta: -1 },
+      data: { productId: 'p1', stock: 4, delta: -1, version: 2 },
     };
     expect(isControlEvent(revoked)).toBe(true);
     expect(isControlEvent(changed)).toBe(false);

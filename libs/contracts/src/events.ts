@@ -8,7 +8,8 @@ export interface EventMap {
   'order.status_changed': { orderId: string; from: OrderStatus; to: OrderStatus; order: Order };
   'product.created': Product;
   'product.updated': Product;
-  'inventory.changed': { productId: string; stock: number; delta: number };
+  /** `version`: the product's after this change (docs/contract.md, "Events"). */
+  'inventory.changed': { productId: string; stock: number; delta: number; version: number };
 }
 
 /** Control messages: not part of the offset-ordered stream and never kept in history. */

@@ -149,7 +149,7 @@ describe('catalog against real PostgreSQL', () => {
   });
 
   describe('PATCH /products/:id', () => {
-    it('updates with a matching If-Match, bumps the version and emits product.updated and inventory.changed', async () => {
+    it('updates with a matching If-Match, bumps the version and emits product.updated alone (new stock inside)', async () => {
       const product = await createProduct(commerce.url, admin.accessToken, { stock: 10 });
       const res = await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
         .set('If-Match', '"1"')
@@ -163,8 +163,25 @@ describe('catalog against real PostgreSQL', () => {
         `SELECT type, data FROM outbox WHERE data->>'id' = $1 OR data->>'productId' = $1 ORDER BY "offset"`,
         [product.id],
       );
-      expect(rows.map((row) => row.type)).toEqual(['product.created', 'product.updated', 'inventory.changed']);
-      expect(rows[2].data).toEqual({ productId: product.id, stock: 7, delta: -3 });
+      expect(rows.map((row) => row.type)).toEqual(['product.created', 'product.updated']);
+      expect(rows[1].data).toEqual(expect.objectContaining({ id: product.id, stock: 7, version: 2 }));
+    });
+
+    it('a stock-only change emits inventory.changed alone, with the product version (fields sent unchanged count as unchanged)', async () => {
+      const product = await createProduct(commerce.url, admin.accessToken, { stock: 10 });
+      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+        .send({ stock: 4 })
+        .expect(200);
+      await asAdmin(http().patch(`${PRODUCTS}/${product.id}`))
+        .send({ name: product.name, stock: 6 })
+        .expect(200);
+      const { rows } = await db.query(
+        `SELECT type, data FROM outbox WHERE data->>'id' = $1 OR data->>'productId' = $1 ORDER BY "offset"`,
+        [product.id],
+      );
+      expect(rows.map((row) => row.type)).toEqual(['product.created', 'inventory.changed', 'inventory.changed']);
+      expect(rows[1].data).toEqual({ productId: product.id, stock: 4, delta: -6, version: 2 });
+      expect(rows[2].data).toEqual({ productId: product.id, stock: 6, delta: 2, version: 3 });
     });
 
     it('is 412 for a stale If-Match and changes nothing', async () => {

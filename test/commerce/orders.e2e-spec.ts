@@ -70,7 +70,12 @@ describe('orders against real PostgreSQL', () => {
       const byType = Object.fromEntries(rows.map((row) => [row.type + (row.data.productId ?? ''), row]));
       expect(byType['order.created'].channels).toEqual([`user:${alice.user.id}`, `order:${res.body.id}`]);
       expect(byType['order.created'].data).toEqual(res.body);
-      expect(byType[`inventory.changed${shirt.id}`].data).toEqual({ productId: shirt.id, stock: 8, delta: -2 });
+      expect(byType[`inventory.changed${shirt.id}`].data).toEqual({
+        productId: shirt.id,
+        stock: 8,
+        delta: -2,
+        version: 2,
+      });
       expect(byType[`inventory.changed${mug.id}`].channels).toEqual([`product:${mug.id}`, 'catalog']);
     });
 
@@ -342,6 +347,8 @@ describe('orders against real PostgreSQL', () => {
         [product.id],
       );
       expect(rows.map((r) => r.data.delta)).toEqual([-3, 3]);
+      // Each stock move is a new product version (docs/contract.md, "Events"): created 1, reserved 2, returned 3.
+      expect(rows.map((r) => r.data.version)).toEqual([2, 3]);
       expectProblem(await as(alice)(http().post(`${ORDERS}/${order.id}/cancel`)), 409);
 
       const own = await placedOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }]);

@@ -136,7 +136,7 @@ describe('outbox relay delivery guarantees', () => {
         Array.from({ length: count }, (_, i) => ({
           type: 'inventory.changed' as const,
           channels: ['catalog' as const],
-          data: { productId: tag, stock: i, delta: 1 },
+          data: { productId: tag, stock: i, delta: 1, version: i + 1 },
         })),
       ),
     );

@@ -182,6 +182,53 @@ describe('realtime gateway (one replica)', () => {
     });
   });
 
+  describe('conflation (docs/realtime.md, "Conflation")', () => {
+    // Far longer than publishing a burst takes, so the burst lands in one window.
+    const WINDOW = 1500;
+    const stock = (channel: `product:${string}`, version: number) =>
+      envelope('inventory.changed', [channel, 'catalog'], {
+        productId: channel.slice(8),
+        stock: 100 - version,
+        delta: -1,
+        version,
+      });
+
+    it('a burst of N updates to one product reaches a conflating socket as the first and the newest; two products one each', async () => {
+      const [a, b] = [product(), product()];
+      const conflating = await open();
+      const plain = await open();
+      const conflated = record(conflating);
+      const all = record(plain);
+      for (const channel of [a, b]) {
+        expect(await subscribe(conflating, { channel, conflate: WINDOW })).toEqual({ ok: true, recovered: true });
+        await subscribe(plain, { channel });
+      }
+      const events = [];
+      for (let version = 1; version <= 30; version += 1) events.push(stock(a, version), stock(b, version));
+      for (const event of events) await broker.publish(event);
+      await waitFor(() => all.length === events.length, 5000, 'every event on the plain socket');
+      await waitFor(() => conflated.length >= 3, 2 * WINDOW + 2000, 'the window end');
+      await sleep(WINDOW + 200); // nothing more comes: the window closes with nothing held
+      expect(conflated.map((e) => e.id)).toEqual([events[0]!.id, events.at(-2)!.id, events.at(-1)!.id]);
+      expect(all.map((e) => e.offset)).toEqual(events.map((e) => e.offset));
+    });
+
+    it('unsubscribing drops what the window held for that channel', async () => {
+      const channel = product();
+      const socket = await open();
+      const seen = record(socket);
+      await subscribe(socket, { channel, conflate: WINDOW });
+      const first = stock(channel, 1);
+      await broker.publish(first);
+      await waitFor(() => seen.length === 1, 3000, 'the first event, at once');
+      await broker.publish(stock(channel, 2));
+      await sleep(200); // consumed and held
+      expect(await emitAck(socket, 'unsubscribe', { channel })).toEqual({ ok: true });
+      await sleep(WINDOW + 300);
+      expect(seen.map((e) => e.id)).toEqual([first.id]);
+    });
+  });
+
   describe('history and recovery', () => {
     it('replays exactly the missed events in order with recovered: true, then goes live', async () => {
       const channel = product();

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { TandemApiError, TandemClient } from '@tandem/client';
+import { DEFAULT_CATALOG_CONFLATE_MS, TandemApiError, TandemClient } from '@tandem/client';
 import type { LiveEvent, LiveState, Order, OrderStatus, Product, Session, Subscription } from '@tandem/client';
 
 /*
@@ -143,7 +143,7 @@ function applyCatalogEvent(event: LiveEvent): void {
     case 'inventory.changed': {
       const product = products.get(event.data.productId);
       if (!product) return;
-      products.set(product.id, { ...product, stock: event.data.stock });
+      products.set(product.id, { ...product, stock: event.data.stock, version: event.data.version });
       break;
     }
     case 'product.updated': {
@@ -162,7 +162,9 @@ function applyCatalogEvent(event: LiveEvent): void {
 
 function subscribeCatalog(q: string): void {
   catalog?.unsubscribe();
+  // The grid shows the latest stock, not every step of a burst (docs/client-sdk.md, "Conflation").
   catalog = client.live.subscribe('catalog', applyCatalogEvent, {
+    conflate: DEFAULT_CATALOG_CONFLATE_MS,
     snapshot: () => client.products.list({ limit: GRID_SIZE, q: q || undefined }),
     onSnapshot: (page) => {
       products.clear();

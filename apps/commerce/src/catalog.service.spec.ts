@@ -1,5 +1,5 @@
 import type { Product } from '@tandem/contracts';
-import { productEvents, toPrefixQuery } from './catalog.service.js';
+import { productEvent, toPrefixQuery } from './catalog.service.js';
 
 describe('catalog search terms', () => {
   it('turns words into prefix terms joined by AND', () => {
@@ -30,19 +30,24 @@ describe('product events', () => {
     updatedAt: '2026-12-01T00:00:00.000Z',
   };
 
-  it('publishes the product on its channel and the catalog', () => {
-    expect(productEvents(product, 'product.created')).toEqual([
-      { type: 'product.created', channels: [`product:${product.id}`, 'catalog'], data: product },
-    ]);
+  it('publishes a new product on its channel and the catalog', () => {
+    expect(productEvent(product, 'created')).toEqual({
+      type: 'product.created',
+      channels: [`product:${product.id}`, 'catalog'],
+      data: product,
+    });
   });
 
-  it('adds inventory.changed when the stock moved, with the delta', () => {
-    const events = productEvents(product, 'product.updated', -3);
-    expect(events.map((event) => event.type)).toEqual(['product.updated', 'inventory.changed']);
-    expect(events[1]).toEqual({
+  it('a stock-only change is inventory.changed alone, with the delta and the product version', () => {
+    expect(productEvent(product, { stockOnly: true, stockDelta: -3 })).toEqual({
       type: 'inventory.changed',
       channels: [`product:${product.id}`, 'catalog'],
-      data: { productId: product.id, stock: 7, delta: -3 },
+      data: { productId: product.id, stock: 7, delta: -3, version: 2 },
     });
+  });
+
+  it('any other change is product.updated alone, carrying the new stock', () => {
+    const event = productEvent(product, { stockOnly: false, stockDelta: -3 });
+    expect(event).toEqual({ type: 'product.updated', channels: [`product:${product.id}`, 'catalog'], data: product });
   });
 });

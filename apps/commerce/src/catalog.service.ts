@@ -24,21 +24,33 @@ export function toPrefixQuery(q: string): string | null {
     : null;
 }
 
-export function productEvents(
+/** `inventory.changed` (docs/contract.md, "Events"): `version` is the product's after the change, as in its REST reads. */
+export function inventoryEvent(productId: string, stock: number, delta: number, version: number): NewEvent {
+  return {
+    type: 'inventory.changed',
+    channels: [channels.product(productId), channels.catalog],
+    data: { productId, stock, delta, version },
+  };
+}
+
+/**
+ * The one event of a product change (docs/contract.md, "Catalog"): `product.created`, or for an
+ * update `inventory.changed` when only the stock moved and `product.updated` (the whole product, new
+ * stock included) when any other field changed. One event per version, so a client that holds a
+ * version knows which events it already reflects.
+ */
+export function productEvent(
   product: Product,
-  type: 'product.created' | 'product.updated',
-  stockDelta = 0,
-): NewEvent[] {
-  const productChannels = [channels.product(product.id), channels.catalog];
-  const events: NewEvent[] = [{ type, channels: productChannels, data: product }];
-  if (stockDelta !== 0) {
-    events.push({
-      type: 'inventory.changed',
-      channels: productChannels,
-      data: { productId: product.id, stock: product.stock, delta: stockDelta },
-    });
+  change: 'created' | { stockOnly: boolean; stockDelta: number },
+): NewEvent {
+  if (change !== 'created' && change.stockOnly) {
+    return inventoryEvent(product.id, product.stock, change.stockDelta, product.version);
   }
-  return events;
+  return {
+    type: change === 'created' ? 'product.created' : 'product.updated',
+    channels: [channels.product(product.id), channels.catalog],
+    data: product,
+  };
 }
 
 @Injectable()
@@ -88,7 +100,7 @@ export class CatalogService {
           [dto.sku, dto.name, dto.description ?? '', dto.price.amount, dto.price.currency, dto.stock],
         );
         const product = toProduct(await manager.findOneByOrFail(ProductRecord, { id: record.id }));
-        await appendToOutbox(manager, productEvents(product, 'product.created'));
+        await appendToOutbox(manager, [productEvent(product, 'created')]);
         return product;
       });
     } catch (error) {
@@ -127,7 +139,14 @@ export class CatalogService {
         ],
       );
       const product = toProduct(await manager.findOneByOrFail(ProductRecord, { id }));
-      await appendToOutbox(manager, productEvents(product, 'product.updated', product.stock - current.stock));
+      // Fields sent with their current value change nothing: `{ name: same, stock: 3 }` is a stock change.
+      const stockOnly =
+        dto.stock !== undefined &&
+        (dto.name ?? current.name) === current.name &&
+        (dto.description ?? current.description) === current.description &&
+        (dto.price?.amount ?? current.priceAmount) === current.priceAmount &&
+        (dto.price?.currency ?? current.priceCurrency) === current.priceCurrency;
+      await appendToOutbox(manager, [productEvent(product, { stockOnly, stockDelta: product.stock - current.stock })]);
       return product;
     });
   }

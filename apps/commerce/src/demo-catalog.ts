@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { NewProductDto } from '@tandem/contracts/server';
 import { appendToOutbox } from '@tandem/messaging';
-import { productEvents } from './catalog.service.js';
+import { productEvent } from './catalog.service.js';
 import { ProductRecord, toProduct } from './product.entity.js';
 
 const CATEGORIES: Record<string, { nouns: string[]; base: number }> = {
@@ -64,7 +64,7 @@ export async function seedDemoCatalog(dataSource: DataSource): Promise<number> {
     );
     await appendToOutbox(
       manager,
-      records.flatMap((record) => productEvents(toProduct(record), 'product.created')),
+      records.map((record) => productEvent(toProduct(record), 'created')),
     );
     return inserted.length;
   });

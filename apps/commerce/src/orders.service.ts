@@ -9,6 +9,7 @@ import type { NewEvent } from '@tandem/messaging';
 import { Problems } from '@tandem/platform';
 import { isAdmin } from '@tandem/security';
 import type { Principal } from '@tandem/security';
+import { inventoryEvent } from './catalog.service.js';
 import { fingerprint, once } from './idempotency.js';
 import type { StoredResponse } from './idempotency.js';
 import { loadOrders } from './order.model.js';
@@ -22,20 +23,13 @@ const DEFAULT_PAGE = 20;
 interface Reserved {
   id: string;
   stock: number;
+  version: number;
   price_amount: string;
   price_currency: string;
 }
 
 function orderChannels(order: Order) {
   return [channels.user(order.userId), channels.order(order.id)];
-}
-
-function inventoryEvent(productId: string, stock: number, delta: number): NewEvent {
-  return {
-    type: 'inventory.changed',
-    channels: [channels.product(productId), channels.catalog],
-    data: { productId, stock, delta },
-  };
 }
 
 /**
@@ -65,10 +59,10 @@ export async function applyTransition(
       const quantity = returned.get(productId)!;
       const [[row]] = await manager.query(
         `UPDATE products SET stock = stock + $2, version = version + 1, updated_at = clock_timestamp()
-          WHERE id = $1 RETURNING stock`,
+          WHERE id = $1 RETURNING stock, version`,
         [productId, quantity],
       );
-      events.push(inventoryEvent(productId, row.stock, quantity));
+      events.push(inventoryEvent(productId, row.stock, quantity, row.version));
     }
   }
   const updated = (await loadOrders(manager, 'id = $1', [order.id]))[0]!.order;
@@ -117,7 +111,7 @@ export class OrdersService {
       const [row]: Reserved[] = await manager
         .query(
           `UPDATE products SET stock = stock - $2, version = version + 1, updated_at = clock_timestamp()
-            WHERE id = $1 AND stock >= $2 RETURNING id, stock, price_amount, price_currency`,
+            WHERE id = $1 AND stock >= $2 RETURNING id, stock, version, price_amount, price_currency`,
           [productId, quantity],
         )
         .then(([rows]: [Reserved[]]) => rows);
@@ -158,7 +152,7 @@ export class OrdersService {
     const order = (await loadOrders(manager, 'id = $1', [id]))[0]!.order;
     await appendToOutbox(manager, [
       { type: 'order.created', channels: orderChannels(order), data: order },
-      ...[...reserved.values()].map((row) => inventoryEvent(row.id, row.stock, -wanted.get(row.id)!)),
+      ...[...reserved.values()].map((row) => inventoryEvent(row.id, row.stock, -wanted.get(row.id)!, row.version)),
     ]);
     return order;
   }

@@ -7,6 +7,7 @@ export type { TandemClientOptions } from './client.js';
 export { LiveClient } from './live.js';
 export type { LiveState } from './live.js';
 export type { LiveEvent, StreamEvent, SubscribeOptions, Subscription } from './subscription.js';
+export { DEFAULT_CATALOG_CONFLATE_MS } from './subscription.js';
 export type { Read, FetchLike } from './http.js';
 export { TandemApiError, TandemSocketError } from './errors.js';
 export { SessionManager } from './session.js';

@@ -169,7 +169,7 @@ export class LiveClient {
     const transport = this.ensureTransport();
     let recovered: boolean;
     try {
-      ({ recovered } = await transport.subscribe(sub.channel, sub.offset));
+      ({ recovered } = await transport.subscribe(sub.channel, sub.offset, this.conflateFor(sub.channel)));
     } catch (error) {
       // Refused (forbidden, invalid channel…) fails the subscription; not connected or an ack that
       // timed out does not: the next `connected` resubscribes everything.
@@ -196,6 +196,20 @@ export class LiveClient {
       if (!sub.started) continue;
       void this.rejoin(sub).catch((error: Error) => sub.fail(error));
     }
+  }
+
+  /**
+   * One channel, one setting on the connection: conflated only if every subscription of the channel
+   * asks for it, with the shortest window asked (a subscription that wants every event gets it).
+   */
+  private conflateFor(channel: Channel): number | undefined {
+    let shortest: number | undefined;
+    for (const sub of this.subs) {
+      if (sub.channel !== channel) continue;
+      if (sub.conflate === undefined) return undefined;
+      shortest = Math.min(shortest ?? sub.conflate, sub.conflate);
+    }
+    return shortest;
   }
 
   private remove(sub: Subscriber): void {

@@ -1,6 +1,12 @@
 import type { Channel } from '@tandem/contracts';
 import type { Read } from './http.js';
-import { LiveSubscription, isLiveEvent, isStreamEvent } from './subscription.js';
+import {
+  DEFAULT_CATALOG_CONFLATE_MS,
+  LiveSubscription,
+  conflateWindow,
+  isLiveEvent,
+  isStreamEvent,
+} from './subscription.js';
 import type { LiveEvent, StreamEvent } from './subscription.js';
 
 const P = '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b';
@@ -13,7 +19,7 @@ function stock(id: string, offset: number, channels: Channel[] = [PRODUCT, 'cata
     channels,
     offset,
     occurredAt: '2026-12-01T00:00:00.000Z',
-    data: { productId: P, stock: offset, delta: -1 },
+    data: { productId: P, stock: offset, delta: -1, version: offset },
   };
 }
 
@@ -209,5 +215,59 @@ describe('isLiveEvent (envelopes from the network)', () => {
         data: { userId: 'u', sid: 's' },
       }),
     ).toBe(false);
+  });
+});
+
+describe('LiveSubscription: entity versions (docs/contract.md, "Events")', () => {
+  const product = (version: number, stockLeft = 5) => ({ id: P, version, stock: stockLeft });
+
+  function versioned(snapshot: unknown) {
+    const delivered: LiveEvent[] = [];
+    const sub = new LiveSubscription<unknown>(
+      'catalog',
+      (event) => delivered.push(event),
+      {},
+      async () => ({ data: snapshot, offset: 10 }),
+    );
+    return { sub, delivered };
+  }
+
+  function inventory(id: string, offset: number, version: number): StreamEvent {
+    return { ...stock(id, offset), data: { productId: P, stock: 1, delta: -1, version } } as StreamEvent;
+  }
+
+  it('drops an event whose version the snapshot already shows, delivers newer ones', async () => {
+    const { sub, delivered } = versioned(product(7));
+    await sub.loadSnapshot('initial');
+    sub.catchUp([inventory('old', 11, 6), inventory('same', 12, 7), inventory('new', 13, 8)]);
+    expect(delivered.map((event) => event.id)).toEqual(['new']);
+    expect(sub.offset).toBe(13);
+  });
+
+  it('reads the versions of a page snapshot (items) and keeps the newest per entity across events', async () => {
+    const { sub, delivered } = versioned({ items: [product(3)], nextCursor: null });
+    await sub.loadSnapshot('initial');
+    sub.catchUp([]);
+    sub.receive(inventory('v5', 11, 5));
+    sub.receive(inventory('v4', 12, 4)); // a higher offset, an older version: its effect is already shown
+    sub.receive({ ...stock('p6', 13), type: 'product.updated', data: { ...product(6), sku: 's' } } as StreamEvent);
+    expect(delivered.map((event) => event.id)).toEqual(['v5', 'p6']);
+  });
+
+  it('delivers events of entities it holds no version for, and events without one', async () => {
+    const { sub, delivered } = versioned({ stock: 1 });
+    await sub.loadSnapshot('initial');
+    sub.catchUp([inventory('first', 11, 1), { ...stock('opaque', 12), data: {} } as unknown as StreamEvent]);
+    expect(delivered.map((event) => event.id)).toEqual(['first', 'opaque']);
+  });
+});
+
+describe('conflateWindow', () => {
+  it('defaults to DEFAULT_CATALOG_CONFLATE_MS on catalog, off elsewhere; the option wins, false turns it off', () => {
+    expect(conflateWindow('catalog', undefined)).toBe(DEFAULT_CATALOG_CONFLATE_MS);
+    expect(conflateWindow(PRODUCT, undefined)).toBeUndefined();
+    expect(conflateWindow('user:u1' as Channel, undefined)).toBeUndefined();
+    expect(conflateWindow('catalog', false)).toBeUndefined();
+    expect(conflateWindow(PRODUCT, 100)).toBe(100);
   });
 });

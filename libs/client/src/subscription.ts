@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { isControlEventType, isEventType } from '@tandem/contracts';
+import { eventEntity, isControlEventType, isEventType } from '@tandem/contracts';
 import type { AnyEnvelope, Channel, ControlEnvelope, EventEnvelope } from '@tandem/contracts';
 import type { Read } from './http.js';
 
@@ -19,6 +19,22 @@ export interface SubscribeOptions<S> {
   /** The snapshot: `initial` once, `resync` each time the events alone could not bring it up to date. */
   onSnapshot?: (data: S, reason: 'initial' | 'resync') => void;
   onError?: (error: Error) => void;
+  /**
+   * Asks the gateway for at most one event per entity and type per window of this many ms, the
+   * newest (`subscribe` `conflate`, docs/contract.md, Realtime): a grid shows the latest stock,
+   * not every step of a burst. Default: DEFAULT_CATALOG_CONFLATE_MS on `catalog`, off elsewhere
+   * (orders and a single product get every event); `false` turns it off.
+   */
+  conflate?: number | false;
+}
+
+/** The default `conflate` of a `catalog` subscription (ms): a grid repaints at most ~4 times a second. */
+export const DEFAULT_CATALOG_CONFLATE_MS = 250;
+
+/** The window a subscription asks for: its option, else the channel's default. */
+export function conflateWindow(channel: Channel, option: number | false | undefined): number | undefined {
+  if (option === false) return undefined;
+  return option ?? (channel === 'catalog' ? DEFAULT_CATALOG_CONFLATE_MS : undefined);
 }
 
 export interface Subscription<S = unknown> {
@@ -35,6 +51,8 @@ export interface Subscription<S = unknown> {
 export interface Subscriber {
   readonly channel: Channel;
   readonly offset: number;
+  /** The conflation window it asks the gateway for (ms), if any. */
+  readonly conflate: number | undefined;
   readonly joining: boolean;
   readonly started: boolean;
   closed: boolean;
@@ -48,6 +66,8 @@ export interface Subscriber {
 
 /** Ids remembered per subscription to drop repeats (relay redeliveries, overlapping replays). */
 const DELIVERED_IDS = 2000;
+/** Entity versions remembered per subscription (a catalog grid's products, a user's orders). */
+const KNOWN_VERSIONS = 10_000;
 
 /**
  * A well-formed envelope of a known type, as received from the network: stream events need their
@@ -70,7 +90,8 @@ export function isStreamEvent(event: LiveEvent): event is StreamEvent {
  * `live.subscribe` does for you"): while it joins, events wait; once subscribed, the waiting
  * events and the connection's recent ones are merged, sorted by offset and delivered; from then on
  * each event is delivered once per id, and only if its offset is above what the subscription
- * already reflects.
+ * already reflects and its entity's version above the one it holds (docs/contract.md, "Events":
+ * an event may arrive whose effect the snapshot already shows).
  */
 export class LiveSubscription<S = unknown> implements Subscription<S>, Subscriber {
   offset = 0;
@@ -81,6 +102,9 @@ export class LiveSubscription<S = unknown> implements Subscription<S>, Subscribe
   closed = false;
   private pending: StreamEvent[] = [];
   private readonly delivered = new LRUCache<string, true>({ max: DELIVERED_IDS });
+  /** Newest version seen per entity id (products, orders), from snapshots and events. */
+  private readonly versions = new LRUCache<string, number>({ max: KNOWN_VERSIONS });
+  readonly conflate: number | undefined;
   private settled = false;
   private resolveReady!: () => void;
   private rejectReady!: (error: Error) => void;
@@ -92,6 +116,7 @@ export class LiveSubscription<S = unknown> implements Subscription<S>, Subscribe
     private readonly readSnapshot: () => Promise<Read<S>>,
     private readonly onUnsubscribe: (subscription: Subscriber) => void = () => undefined,
   ) {
+    this.conflate = conflateWindow(channel, options.conflate);
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -121,6 +146,7 @@ export class LiveSubscription<S = unknown> implements Subscription<S>, Subscribe
     if (this.closed) return false;
     this.snapshot = read.data;
     this.offset = reason === 'initial' ? read.offset : Math.max(this.offset, read.offset);
+    this.noteVersions(read.data);
     this.options.onSnapshot?.(read.data, reason);
     return true;
   }
@@ -165,16 +191,36 @@ export class LiveSubscription<S = unknown> implements Subscription<S>, Subscribe
     this.rejectReady(error);
   }
 
+  /** Remembers the versions a snapshot shows: a product or an order, or a page of them (`items`). */
+  private noteVersions(data: unknown): void {
+    const items = (data as { items?: unknown } | null)?.items;
+    for (const value of Array.isArray(items) ? items : [data]) {
+      const { id, version } = (value ?? {}) as { id?: unknown; version?: unknown };
+      if (typeof id !== 'string' || typeof version !== 'number') continue;
+      this.versions.set(id, Math.max(version, this.versions.get(id) ?? 0));
+    }
+  }
+
   unsubscribe(): void {
     this.closed = true;
     this.onUnsubscribe(this);
   }
 
-  /** Once per id, in offset order: anything at or below what the subscription reflects is a repeat. */
+  /**
+   * Once per id, in offset order: anything at or below what the subscription reflects is a repeat,
+   * and so is an event whose entity version is not newer than the one held (its effect is already
+   * in the snapshot or an earlier event): it moves the offset but reaches no handler.
+   */
   private deliver(event: StreamEvent): void {
     if (this.closed || this.delivered.has(event.id) || event.offset <= this.offset) return;
     this.delivered.set(event.id, true);
     this.offset = event.offset;
+    const entity = eventEntity(event);
+    if (entity) {
+      const known = this.versions.get(entity.id);
+      if (known !== undefined && entity.version <= known) return;
+      this.versions.set(entity.id, entity.version);
+    }
     try {
       this.handler(event);
     } catch (error) {

@@ -1,7 +1,13 @@
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { CONTROL_EVENT_TYPES, EVENT_TYPES, RESYNC_EVENT, SESSION_EXPIRED_EVENT } from '@tandem/contracts';
-import type { AnyEnvelope, Channel, ClientToServerEvents, ServerToClientEvents } from '@tandem/contracts';
+import type {
+  AnyEnvelope,
+  Channel,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SubscribeRequest,
+} from '@tandem/contracts';
 import { Backoff } from './backoff.js';
 import { API_PREFIX } from './http.js';
 import type { FetchLike } from './http.js';
@@ -28,7 +34,8 @@ export interface TransportEvents {
 export interface Transport {
   readonly kind: 'websocket' | 'sse';
   readonly connected: boolean;
-  subscribe(channel: Channel, since: number | undefined): Promise<{ recovered: boolean }>;
+  /** `conflate`: the gateway's conflation window for the channel (ms), or none. */
+  subscribe(channel: Channel, since: number | undefined, conflate?: number): Promise<{ recovered: boolean }>;
   unsubscribe(channel: Channel): void;
   /** A new access token: swapped on the live connection (socket) or by reopening the stream (SSE). */
   tokenChanged(): void;
@@ -122,10 +129,11 @@ export class SocketTransport implements Transport {
     return this.socket;
   }
 
-  async subscribe(channel: Channel, since: number | undefined): Promise<{ recovered: boolean }> {
-    const ack = await this.socket
-      .timeout(ACK_TIMEOUT_MS)
-      .emitWithAck('subscribe', since === undefined ? { channel } : { channel, since });
+  async subscribe(channel: Channel, since: number | undefined, conflate?: number): Promise<{ recovered: boolean }> {
+    const request: SubscribeRequest = { channel };
+    if (since !== undefined) request.since = since;
+    if (conflate !== undefined) request.conflate = conflate;
+    const ack = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', request);
     if (!ack.ok) throw new TandemSocketError(ack.error);
     return { recovered: ack.recovered };
   }
@@ -163,10 +171,13 @@ export class SocketTransport implements Transport {
  * The contract's SSE fallback: one stream for every subscribed channel. Adding a channel reopens
  * it with `Last-Event-ID` (one offset resumes any set of channels; the live layer drops what it has
  * already delivered), and so does a new access token (a stream is bound to the token it opened with).
+ * A stream has one `conflate` for all its channels: the shortest window asked, and only when every
+ * channel asked for one (docs/client-sdk.md, "Conflation").
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse';
-  private readonly channels = new Set<Channel>();
+  /** Subscribed channels and the conflation window each asked for. */
+  private readonly channels = new Map<Channel, number | undefined>();
   private readonly backoff: Backoff;
   private abort?: AbortController;
   private ready?: { promise: Promise<void>; resolve: () => void };
@@ -187,9 +198,9 @@ export class SseTransport implements Transport {
     return this.isConnected;
   }
 
-  async subscribe(channel: Channel): Promise<{ recovered: boolean }> {
-    const known = this.channels.has(channel) && this.isConnected;
-    this.channels.add(channel);
+  async subscribe(channel: Channel, _since?: number, conflate?: number): Promise<{ recovered: boolean }> {
+    const known = this.channels.has(channel) && this.isConnected && this.channels.get(channel) === conflate;
+    this.channels.set(channel, conflate);
     if (known) return { recovered: true };
     this.scheduleReopen(0);
     await this.ready!.promise;
@@ -236,7 +247,9 @@ export class SseTransport implements Transport {
     if (token) headers['Authorization'] = `Bearer ${token}`;
     const since = this.resumeOffset();
     if (since !== undefined) headers['Last-Event-ID'] = String(since);
-    const url = `${this.options.baseUrl}${API_PREFIX}/stream?channels=${encodeURIComponent([...this.channels].join(','))}`;
+    const windows = [...this.channels.values()];
+    const conflate = windows.every((ms) => ms !== undefined) ? `&conflate=${Math.min(...windows)}` : '';
+    const url = `${this.options.baseUrl}${API_PREFIX}/stream?channels=${encodeURIComponent([...this.channels.keys()].join(','))}${conflate}`;
     try {
       await readEventStream(this.fetchImpl, url, headers, abort.signal, {
         onComment: (text) => {

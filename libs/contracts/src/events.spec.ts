@@ -1,5 +1,12 @@
-import { CONTROL_EVENT_TYPES, EVENT_TYPES, isControlEvent, isControlEventType, isEventType } from './events.js';
-import type { AnyEnvelope } from './events.js';
+import {
+  CONTROL_EVENT_TYPES,
+  EVENT_TYPES,
+  eventEntity,
+  isControlEvent,
+  isControlEventType,
+  isEventType,
+} from './events.js';
+import type { AnyEnvelope, EventEnvelope } from './events.js';
 import type { Channel } from './channels.js';
 
 describe('event type guards', () => {
@@ -44,10 +51,32 @@ describe('isControlEvent', () => {
       ...base,
       type: 'inventory.changed',
       offset: 3,
-      data: { productId: 'p1', stock: 4, delta: -1 },
+      data: { productId: 'p1', stock: 4, delta: -1, version: 2 },
     };
     expect(isControlEvent(revoked)).toBe(true);
     expect(isControlEvent(changed)).toBe(false);
     if (isControlEvent(revoked)) expect(revoked.data.sid).toBe('s1');
+  });
+});
+
+describe('eventEntity', () => {
+  const base = { id: 'e1', offset: 3, occurredAt: '2026-12-01T00:00:00.000Z' };
+  const order = { id: 'o1', version: 4 };
+  const product = { id: 'p1', version: 7 };
+
+  it.each([
+    ['inventory.changed', { productId: 'p1', stock: 1, delta: -1, version: 7 }, product],
+    ['product.updated', product, product],
+    ['product.created', product, product],
+    ['order.created', order, order],
+    ['order.status_changed', { orderId: 'o1', from: 'pending', to: 'paid', order }, order],
+  ])('names the entity and version of %s', (type, data, expected) => {
+    const envelope = { ...base, type, channels: ['catalog'], data } as unknown as EventEnvelope;
+    expect(eventEntity(envelope)).toEqual(expected);
+  });
+
+  it.each([null, {}, { id: 'p1' }, { id: 'p1', version: '7' }, { version: 7 }])('is undefined for %p', (data) => {
+    const envelope = { ...base, type: 'product.updated', channels: ['catalog'], data } as unknown as EventEnvelope;
+    expect(eventEntity(envelope)).toBeUndefined();
   });
 });

@@ -8,7 +8,8 @@ export interface EventMap {
   'order.status_changed': { orderId: string; from: OrderStatus; to: OrderStatus; order: Order };
   'product.created': Product;
   'product.updated': Product;
-  'inventory.changed': { productId: string; stock: number; delta: number };
+  /** `version`: the product's after this change (docs/contract.md, "Events"). */
+  'inventory.changed': { productId: string; stock: number; delta: number; version: number };
 }
 
 /** Control messages: not part of the offset-ordered stream and never kept in history. */
@@ -72,6 +73,22 @@ export function isControlEventType(type: unknown): type is ControlEventType {
 
 export function isControlEvent(envelope: AnyEnvelope): envelope is ControlEnvelope {
   return isControlEventType(envelope.type);
+}
+
+/**
+ * The entity an event is about and its version after the event (docs/contract.md, "Events"):
+ * a product (`product.*`, `inventory.changed`) or an order (`order.*`). Clients drop an event whose
+ * version is not newer than the one they hold; the gateway conflates per entity and type.
+ * Undefined for a payload without them (nothing to compare, so the event is taken as new).
+ */
+export function eventEntity(envelope: EventEnvelope): { id: string; version: number } | undefined {
+  const data = envelope.data as unknown as Record<string, unknown> | null;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const holder =
+    envelope.type === 'order.status_changed' ? (data['order'] as Record<string, unknown> | undefined) : data;
+  const id = envelope.type === 'inventory.changed' ? data['productId'] : holder?.['id'];
+  const version = holder?.['version'];
+  return typeof id === 'string' && typeof version === 'number' ? { id, version } : undefined;
 }
 
 /** RabbitMQ topic exchange carrying every event; routing key = event type. */

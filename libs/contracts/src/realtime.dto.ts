@@ -9,7 +9,16 @@ export interface SubscribeRequest {
   channel: string;
   /** The last offset the client saw; the gateway first replays every later event of the channel. */
   since?: number;
+  /**
+   * A window in ms (CONFLATE_MIN_MS–CONFLATE_MAX_MS): at most one event per entity and type per
+   * window on this channel, the newest (docs/contract.md, Realtime; docs/realtime.md, "Conflation").
+   */
+  conflate?: number;
 }
+
+/** The range of a `subscribe` `conflate` window (docs/contract.md, Realtime). */
+export const CONFLATE_MIN_MS = 50;
+export const CONFLATE_MAX_MS = 5000;
 
 export interface UnsubscribeRequest {
   channel: string;

@@ -18,7 +18,7 @@ describe('appendToOutbox', () => {
     const { manager, queries } = fakeManager(false);
     await expect(
       appendToOutbox(manager, [
-        { type: 'inventory.changed', channels: ['catalog'], data: { productId: 'p', stock: 1, delta: -1 } },
+        { type: 'inventory.changed', channels: ['catalog'], data: { productId: 'p', stock: 1, delta: -1, version: 2 } },
       ]),
     ).rejects.toThrow(/inside the transaction/);
     expect(queries).toEqual([]);
@@ -36,7 +36,7 @@ describe('appendToOutbox', () => {
       {
         type: 'inventory.changed',
         channels: ['product:p1', 'catalog'],
-        data: { productId: 'p1', stock: 4, delta: -1 },
+        data: { productId: 'p1', stock: 4, delta: -1, version: 2 },
       },
       { type: 'session.revoked', channels: ['user:u1'], data: { userId: 'u1', sid: 's1' } },
     ]);
@@ -52,7 +52,7 @@ describe('appendToOutbox', () => {
     expect(id2).not.toBe(id1);
     expect(type1).toBe('inventory.changed');
     expect(channels1).toEqual(['product:p1', 'catalog']);
-    expect(JSON.parse(data1 as string)).toEqual({ productId: 'p1', stock: 4, delta: -1 });
+    expect(JSON.parse(data1 as string)).toEqual({ productId: 'p1', stock: 4, delta: -1, version: 2 });
     expect(queries[2]!.params).toEqual([OUTBOX_NOTIFY_CHANNEL]);
   });
 });

@@ -262,7 +262,7 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
           (event) => event.type === 'inventory.changed' && event.data.productId === product.id && event.data.delta > 0,
         ),
       );
-      expect(returned.data).toEqual({ productId: product.id, stock: 4, delta: 3 });
+      expect(returned.data).toEqual({ productId: product.id, stock: 4, delta: 3, version: 3 }); // created, reserved, returned
     });
 
     it('refuses to pay an order past its TTL before the sweep came: 409, and the order is expired there and then', async () => {
@@ -330,7 +330,7 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       const inventory = await eventually(() =>
         events.find((event) => event.type === 'inventory.changed' && event.channels.includes(`product:${product.id}`)),
       );
-      expect(inventory.data).toEqual({ productId: product.id, stock: 1, delta: -3 });
+      expect(inventory.data).toEqual({ productId: product.id, stock: 1, delta: -3, version: 2 });
       const created = events.find((event) => event.type === 'product.created' && event.data.id === product.id);
       const order = events.find((event) => event.type === 'order.created' && event.data.id === placed.body.id);
       expect(created).toBeDefined();

@@ -110,6 +110,81 @@ describe('realtime gateway (medium: in-process broker, memory stores, local veri
     expect(seen.map((e) => e.offset)).toEqual([events[1]!.offset, events[2]!.offset, live.offset]);
   });
 
+  describe('conflation (subscribe { conflate })', () => {
+    // A window far longer than the burst takes to publish in process, so the burst lands in one window.
+    const WINDOW = 1500;
+    const stockEvent = (productId: string, version: number) =>
+      envelope('inventory.changed', [`product:${productId}`, 'catalog'], {
+        productId,
+        stock: 100 - version,
+        delta: -1,
+        version,
+      });
+
+    async function burst(products: string[], perProduct: number): Promise<EventEnvelope[]> {
+      const events: EventEnvelope[] = [];
+      for (let version = 1; version <= perProduct; version += 1) {
+        for (const productId of products) events.push(stockEvent(productId, version));
+      }
+      for (const event of events) await broker.publish(event);
+      return events;
+    }
+
+    it('a burst on two products reaches a conflating socket as the first event, then the newest of each; others get all', async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      const conflating = await open();
+      const plain = await open();
+      const conflated = record(conflating);
+      const all = record(plain);
+      expect(await emitAck(conflating, 'subscribe', { channel: 'catalog', conflate: WINDOW })).toEqual({
+        ok: true,
+        recovered: true,
+      });
+      expect(await emitAck(plain, 'subscribe', { channel: 'catalog' })).toMatchObject({ ok: true });
+      const events = await burst([a, b], 20);
+      await waitFor(() => all.length === events.length, 5000, 'every event on the plain socket');
+      await waitFor(() => conflated.length >= 3, 2 * WINDOW + 1000, 'the window end');
+      const newest = (productId: string) =>
+        events.filter((e) => (e.data as { productId: string }).productId === productId).at(-1)!;
+      expect(conflated.map((e) => e.id)).toEqual([events[0]!.id, newest(a).id, newest(b).id]);
+      const offsets = conflated.map((e) => e.offset);
+      expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    });
+
+    it('refuses a window outside 50 to 5000 ms, and a re-subscribe without conflate turns it off', async () => {
+      const socket = await open();
+      const seen = record(socket);
+      for (const conflate of [49, 5001, 1.5, '100']) {
+        expect(await emitAck(socket, 'subscribe', { channel: 'catalog', conflate })).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_request' },
+        });
+      }
+      expect(await emitAck(socket, 'subscribe', { channel: 'catalog', conflate: WINDOW })).toMatchObject({ ok: true });
+      expect(await emitAck(socket, 'subscribe', { channel: 'catalog' })).toMatchObject({ ok: true });
+      const events = await burst([randomUUID()], 5);
+      await waitFor(() => seen.length === events.length, 3000, 'every event, unconflated');
+    });
+
+    it('conflates an SSE stream with ?conflate=', async () => {
+      const productId = randomUUID();
+      const res = await fetch(`${gateway.url}/api/v1/stream?channels=product:${productId}&conflate=${WINDOW}`);
+      expect(res.status).toBe(200);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const readUntil = async (needle: string) => {
+        while (!text.includes(needle)) text += (await reader.read()).value ?? '';
+      };
+      await readUntil(': ok');
+      const events = await burst([productId], 10);
+      await readUntil(events.at(-1)!.id);
+      expect(text.match(/^event: inventory\.changed$/gm)).toHaveLength(2);
+      expect(text).toContain(events[0]!.id);
+      await reader.cancel();
+      expect((await fetch(`${gateway.url}/api/v1/stream?channels=catalog&conflate=10`)).status).toBe(400);
+    });
+  });
+
   it('refuses private channels to anonymous sockets and other users, and asks commerce about orders', async () => {
     const userId = randomUUID();
     const token = await issuer.token({ sub: userId });

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { GatewayNoticeMap } from '@tandem/contracts';
+import type { EventEnvelope, GatewayNoticeMap } from '@tandem/contracts';
 import { MetricsRegistry } from '@tandem/platform';
 import type { Principal } from '@tandem/security';
 import { RealtimeMetrics } from '../ops/realtime.metrics.js';
@@ -31,6 +31,36 @@ describe('ClientRegistry', () => {
   beforeEach(() => {
     metrics = new RealtimeMetrics(new MetricsRegistry());
     registry = new ClientRegistry(metrics);
+  });
+
+  it('leaving a conflated channel and removing the client clear the conflation timer', () => {
+    jest.useFakeTimers();
+    try {
+      const envelope = (offset: number): EventEnvelope => ({
+        id: `e${offset}`,
+        type: 'inventory.changed',
+        channels: ['catalog'],
+        offset,
+        occurredAt: '2026-12-01T00:00:00Z',
+        data: { productId: 'p1', stock: 1, delta: -1, version: offset },
+      });
+      for (const end of ['unsubscribe', 'disconnect'] as const) {
+        const client = new FakeClient(end);
+        registry.add(client);
+        registry.join(client, 'catalog');
+        client.conflateChannel('catalog', 100);
+        client.offer(envelope(1));
+        client.offer(envelope(2));
+        expect(jest.getTimerCount()).toBe(1);
+        expect(client.heldCount).toBe(1);
+        if (end === 'unsubscribe') registry.leave(client, 'catalog');
+        else registry.remove(client);
+        expect(jest.getTimerCount()).toBe(0);
+        expect(client.heldCount).toBe(0);
+      }
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('indexes clients by id, user, session and channel, and counts them', async () => {

@@ -38,6 +38,7 @@ export class ClientRegistry {
     this.gauge(client).dec();
     clearTimeout(client.expiry);
     for (const channel of [...client.channels]) this.leave(client, channel);
+    client.dispose();
     if (client.principal) this.unindex(client, client.principal);
   }
 
@@ -61,6 +62,7 @@ export class ClientRegistry {
 
   leave(client: Subscriber, channel: string): void {
     if (!client.channels.delete(channel)) return;
+    client.stopConflating(channel);
     removeFrom(this.byChannel, channel, client);
     this.metrics.subscriptions.dec();
   }

@@ -25,7 +25,7 @@ class StreamClient extends Subscriber {
 }
 
 function event(channels: Channel[], offset = 1): EventEnvelope {
-  const data = { productId: randomUUID(), stock: 1, delta: -1 };
+  const data = { productId: randomUUID(), stock: 1, delta: -1, version: 2 };
   return { id: randomUUID(), type: 'inventory.changed', channels, offset, occurredAt: new Date().toISOString(), data };
 }
 

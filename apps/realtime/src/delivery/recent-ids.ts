@@ -9,6 +9,10 @@ export class RecentIds {
 
   constructor(private readonly capacity: number) {}
 
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   /** Remembers `id`; false if it was already among the recent ones. */
   add(id: string): boolean {
     if (this.ids.has(id)) return false;

@@ -20,7 +20,7 @@ class RecordingClient extends Subscriber {
 }
 
 function event(offset: number, channels: Channel[] = ['catalog'], id = randomUUID()): EventEnvelope {
-  const data = { productId: randomUUID(), stock: 1, delta: -1 };
+  const data = { productId: randomUUID(), stock: 1, delta: -1, version: 2 };
   return { id, type: 'inventory.changed', channels, offset, occurredAt: new Date().toISOString(), data };
 }
 

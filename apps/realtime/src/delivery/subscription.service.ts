@@ -26,8 +26,8 @@ export class SubscriptionService {
   ) {}
 
   /** Subscribes to one channel; false when history did not reach back to `since`. */
-  async subscribe(client: Subscriber, channel: string, since: number | undefined): Promise<boolean> {
-    const lost = await this.subscribeMany(client, [channel], since);
+  async subscribe(client: Subscriber, channel: string, since: number | undefined, conflate?: number): Promise<boolean> {
+    const lost = await this.subscribeMany(client, [channel], since, undefined, conflate);
     return lost.length === 0;
   }
 
@@ -35,18 +35,22 @@ export class SubscriptionService {
    * Subscribes to several channels at once (SSE); `ready` runs once all are joined, before the
    * replay (SSE writes its `: ok` there). Replays are merged in offset order; each is bounded by
    * REPLAY_MAX_EVENTS (a longer one is not sent: its channel is reported lost). Returns the
-   * channels whose history did not reach back to `since`.
+   * channels whose history did not reach back to `since`. With `conflate` (ms), live events on these
+   * channels are conflated; the replay is sent as is (docs/realtime.md, "Conflation").
    */
   async subscribeMany(
     client: Subscriber,
     channels: string[],
     since: number | undefined,
     ready: () => void = () => undefined,
+    conflate?: number,
   ): Promise<string[]> {
     for (const channel of channels) client.beginReplay(channel);
     const lost: string[] = [];
     try {
-      for (const channel of channels) this.registry.join(client, channel);
+      for (const channel of channels) {
+        if (this.registry.join(client, channel)) client.conflateChannel(channel, conflate);
+      }
       ready();
       if (since !== undefined) {
         const replays = await Promise.all(

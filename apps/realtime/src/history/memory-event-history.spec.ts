@@ -3,7 +3,7 @@ import type { Channel, EventEnvelope } from '@tandem/contracts';
 import { MemoryEventHistory } from './memory-event-history.js';
 
 function event(offset: number, channels: Channel[] = ['catalog']): EventEnvelope {
-  const data = { productId: randomUUID(), stock: 1, delta: -1 };
+  const data = { productId: randomUUID(), stock: 1, delta: -1, version: 2 };
   return { id: randomUUID(), type: 'inventory.changed', channels, offset, occurredAt: new Date().toISOString(), data };
 }
 

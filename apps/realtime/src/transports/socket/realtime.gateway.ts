@@ -60,7 +60,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!client) return notConnected();
     const request = validatePayload(SubscribePayload, body);
     if (!request.ok) return errorAck('invalid_request', request.message);
-    const { channel: name, since } = request.payload;
+    const { channel: name, since, conflate } = request.payload;
     try {
       const decision = await this.access.check(name, client.principal, client.token);
       if (!decision.ok) return errorAck(decision.code, decision.message);
@@ -69,6 +69,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       // Held, and already replayed from `since` or earlier: every later event has been delivered,
       // so nothing is replayed again (docs/contract.md, Realtime) and no history is read.
       const from = held ? client.replayedFrom.get(channel) : undefined;
+      // A re-subscribe sets the channel's conflation anew (absent = off).
+      if (held) client.conflateChannel(channel, conflate);
       if (held && (since === undefined || (from !== undefined && since >= from))) return { ok: true, recovered: true };
       if (!held && client.channels.size >= this.settings.MAX_SUBSCRIPTIONS_PER_SOCKET) {
         return errorAck('invalid_request', 'too many subscriptions on this connection');
@@ -76,7 +78,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (since !== undefined && !(await this.limits.consumeReplay(client.id))) {
         return errorAck('rate_limited', 'too many replays; subscribe without since or slow down');
       }
-      const recovered = await this.subscriptions.subscribe(client, channel, since);
+      const recovered = await this.subscriptions.subscribe(client, channel, since, conflate);
       if (recovered && since !== undefined) client.replayedFrom.set(channel, Math.min(since, from ?? since));
       return { ok: true, recovered };
     } catch (error) {

@@ -133,6 +133,7 @@ export class SocketConnectionService {
       this.settings.SOCKET_MAX_UNSENT_BYTES,
     );
     client.onShed = () => this.metrics.slowConsumers.inc({ transport: 'socket' });
+    client.onConflatedWrite = (count) => this.metrics.eventsEmitted.inc(count);
     this.registry.add(client);
     socket.use((packet, next) => this.limit(client, packet, next));
     if (handshake.identity) {

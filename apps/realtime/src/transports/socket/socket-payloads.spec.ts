@@ -10,6 +10,10 @@ describe('socket payload schemas', () => {
     });
     const withSince = validatePayload(SubscribePayload, { channel: 'catalog', since: 0 });
     expect(withSince.ok && withSince.payload.since).toBe(0);
+    for (const conflate of [50, 250, 5000]) {
+      const conflated = validatePayload(SubscribePayload, { channel: 'catalog', since: 3, conflate });
+      expect(conflated.ok && conflated.payload.conflate).toBe(conflate);
+    }
   });
 
   it.each([
@@ -24,6 +28,11 @@ describe('socket payload schemas', () => {
     ['a string since', { channel: 'catalog', since: '5' }],
     ['a null since', { channel: 'catalog', since: null }],
     ['an unsafe since', { channel: 'catalog', since: 2 ** 60 }],
+    ['a conflate below 50 ms', { channel: 'catalog', conflate: 49 }],
+    ['a conflate above 5000 ms', { channel: 'catalog', conflate: 5001 }],
+    ['a fractional conflate', { channel: 'catalog', conflate: 100.5 }],
+    ['a string conflate', { channel: 'catalog', conflate: '100' }],
+    ['a null conflate', { channel: 'catalog', conflate: null }],
     ['an unknown field', { channel: 'catalog', x: 1 }],
   ])('refuses subscribe with %s', (_what, body) => {
     expect(validatePayload(SubscribePayload, body)).toEqual(invalid);

@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { Allow, IsIn, IsInt, IsString, Length, Max, Min, ValidateBy, ValidateIf, validateSync } from 'class-validator';
-import { RPC_METHODS } from '@tandem/contracts';
+import { CONFLATE_MAX_MS, CONFLATE_MIN_MS, RPC_METHODS } from '@tandem/contracts';
 import { jsonShapeProblem } from '@tandem/platform';
 import type { AuthRequest, RpcMethod, RpcRequest, SubscribeRequest, UnsubscribeRequest } from '@tandem/contracts';
 
@@ -32,6 +32,12 @@ export class SubscribePayload implements SubscribeRequest {
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   since?: number;
+
+  @Optional()
+  @IsInt()
+  @Min(CONFLATE_MIN_MS)
+  @Max(CONFLATE_MAX_MS)
+  conflate?: number;
 }
 
 export class UnsubscribePayload implements UnsubscribeRequest {

@@ -10,6 +10,17 @@ describe('parseStreamRequest', () => {
     expect(parseStreamRequest('catalog', '', 20)).toEqual({ names: ['catalog'] });
   });
 
+  it('reads `conflate` (ms, 50 to 5000)', () => {
+    expect(parseStreamRequest('catalog', '7', 20, '250')).toEqual({ names: ['catalog'], since: 7, conflate: 250 });
+    expect(parseStreamRequest('catalog', undefined, 20, '50')).toEqual({ names: ['catalog'], conflate: 50 });
+  });
+
+  it.each(['49', '5001', 'abc', '1.5', '', '-100', ['100', '200']])('refuses conflate=%p', (conflate) => {
+    expect(parseStreamRequest('catalog', undefined, 20, conflate)).toEqual(
+      expect.objectContaining({ field: 'conflate' }),
+    );
+  });
+
   it.each([
     ['no channels', undefined, undefined, 'channels'],
     ['an empty list', '', undefined, 'channels'],

@@ -1,9 +1,13 @@
+import { CONFLATE_MAX_MS, CONFLATE_MIN_MS } from '@tandem/contracts';
+
 /** The query and headers of `GET /api/v1/stream`, checked (docs/contract.md, SSE). */
 interface StreamRequest {
   /** Channel names as asked (deduplicated, trimmed); access is checked afterwards. */
   names: string[];
   /** From `Last-Event-ID`: replay like `since`. */
   since?: number;
+  /** `conflate` query parameter: the socket's `subscribe` `conflate` for every channel of the stream. */
+  conflate?: number;
 }
 
 /** A field and why it is wrong (a 400 problem's `errors` entry). */
@@ -19,6 +23,7 @@ export function parseStreamRequest(
   channels: unknown,
   lastEventId: string | undefined,
   maxChannels: number,
+  conflate?: unknown,
 ): StreamRequest | StreamRequestProblem {
   if (typeof channels !== 'string' || channels.length === 0 || channels.length > MAX_CHANNELS_PARAM) {
     return { title: 'channels is required', field: 'channels', message: 'comma-separated channels' };
@@ -28,7 +33,16 @@ export function parseStreamRequest(
     const message = `at most ${maxChannels} channels`;
     return { title: message, field: 'channels', message };
   }
-  if (lastEventId === undefined || lastEventId === '') return { names };
+  let window: number | undefined;
+  if (conflate !== undefined) {
+    window = typeof conflate === 'string' && /^\d{1,5}$/.test(conflate) ? Number(conflate) : Number.NaN;
+    if (!(window >= CONFLATE_MIN_MS && window <= CONFLATE_MAX_MS)) {
+      const message = `an integer from ${CONFLATE_MIN_MS} to ${CONFLATE_MAX_MS} (ms)`;
+      return { title: 'conflate is out of range', field: 'conflate', message };
+    }
+  }
+  const options = window === undefined ? {} : { conflate: window };
+  if (lastEventId === undefined || lastEventId === '') return { names, ...options };
   if (!/^\d{1,15}$/.test(lastEventId)) {
     return {
       title: 'Last-Event-ID must be an offset',
@@ -36,5 +50,5 @@ export function parseStreamRequest(
       message: 'must be a non-negative integer',
     };
   }
-  return { names, since: Number(lastEventId) };
+  return { names, since: Number(lastEventId), ...options };
 }

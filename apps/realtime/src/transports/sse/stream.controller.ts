@@ -41,6 +41,7 @@ export class StreamController {
     @Req() req: Request,
     @Res() res: Response,
     @Query('channels') channelsParam: unknown,
+    @Query('conflate') conflateParam: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Headers('last-event-id') lastEventId: string | undefined,
   ): Promise<void> {
@@ -49,7 +50,7 @@ export class StreamController {
     const retryAfter = await this.limits.consumeSseRequest(ip);
     if (retryAfter !== undefined)
       throw Problems.tooManyRequests(retryAfter, 'Too many stream requests; try again later');
-    const request = parseStreamRequest(channelsParam, lastEventId, this.settings.SSE_MAX_CHANNELS);
+    const request = parseStreamRequest(channelsParam, lastEventId, this.settings.SSE_MAX_CHANNELS, conflateParam);
     if ('title' in request) {
       throw Problems.badRequest(request.title, [{ field: request.field, message: request.message }]);
     }
@@ -78,7 +79,7 @@ export class StreamController {
       );
     }
     const identity = principal && token ? { principal, token } : undefined;
-    this.open(req, res, { id, ip, slot }, channels, request.since, identity);
+    this.open(req, res, { id, ip, slot }, channels, request, identity);
   }
 
   private async authenticate(header: string | undefined): Promise<{ principal?: Principal; token?: string }> {
@@ -95,7 +96,7 @@ export class StreamController {
     res: Response,
     stream: { id: string; ip: string; slot: Slot },
     channels: string[],
-    since: number | undefined,
+    { since, conflate }: { since?: number; conflate?: number },
     identity: { principal: Principal; token: string } | undefined,
   ): void {
     res.writeHead(200, {
@@ -116,6 +117,7 @@ export class StreamController {
     const heartbeat = setInterval(() => client.comment('hb'), this.settings.SSE_HEARTBEAT_MS);
     heartbeat.unref();
     client.onShed = () => this.metrics.slowConsumers.inc({ transport: 'sse' });
+    client.onConflatedWrite = (count) => this.metrics.eventsEmitted.inc(count);
     client.onClose = () => {
       clearInterval(heartbeat);
       this.registry.remove(client);
@@ -124,7 +126,7 @@ export class StreamController {
     req.on('close', () => client.close());
     if (req.socket.destroyed) client.close(); // gone while its checks ran: free its slot now
     this.subscriptions
-      .subscribeMany(client, channels, since, () => client.comment('ok'))
+      .subscribeMany(client, channels, since, () => client.comment('ok'), conflate)
       .then((lost) => {
         if (lost.length > 0) client.notify(RESYNC_EVENT, { channels: lost });
       })

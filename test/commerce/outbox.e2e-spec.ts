@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import {
   appendToOutbox,
   CreateOutbox1732300000000,
   DEFAULT_RELAY_OPTIONS,
   OutboxRelay,
+  OutboxRelayOffsets1796169600000,
   RabbitMqBroker,
 } from '@tandem/messaging';
 import type { AnyEnvelope, EventEnvelope, Order } from '@tandem/contracts';
@@ -108,7 +108,7 @@ describe('outbox relay delivery guarantees', () => {
       postgresOptions({
         url: db.url,
         entities: [],
-        migrations: [CreateOutbox1732300000000],
+        migrations: [CreateOutbox1732300000000, OutboxRelayOffsets1796169600000],
         migrationsTableName: 'test_migrations',
       }),
     );
@@ -144,18 +144,27 @@ describe('outbox relay delivery guarantees', () => {
   const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
 
   it('re-publishes after a crash between publish and mark-sent; the ids let consumers de-duplicate', async () => {
-    class CrashAfterPublish extends OutboxRelay {
-      crashes = 1;
-      protected override async markSent(manager: EntityManager, rows: never[]): Promise<void> {
-        if (this.crashes-- > 0) throw new Error('simulated crash after publish, before mark-sent');
-        return super.markSent(manager, rows);
-      }
-    }
+    // The broker has confirmed every event, then the batch dies before its commit marks them sent.
+    const real = broker();
+    let crashes = 1;
+    const crashAfterPublish = {
+      publish: async (envelope: AnyEnvelope) => {
+        await real.publish(envelope);
+        if (crashes > 0) throw new Error('simulated crash after publish, before mark-sent');
+      },
+      isConnected: () => true,
+      close: async () => undefined,
+    };
     const tag = `crash-${Date.now()}`;
     await writeEvents(3, tag);
-    const relay = new CrashAfterPublish(dataSource, broker(), DEFAULT_RELAY_OPTIONS);
+    const relay = new OutboxRelay(dataSource, crashAfterPublish, DEFAULT_RELAY_OPTIONS);
     await expect(relay.relayOnce()).rejects.toThrow('simulated crash');
     await collector.waitFor(tagged(tag), 3);
+    crashes = 0;
+    const [{ unassigned }] = await dataSource.query(
+      `SELECT count(*)::int AS unassigned FROM outbox WHERE "offset" IS NULL AND published_at IS NULL`,
+    );
+    expect(unassigned).toBe(3); // the rollback took the offsets back too
     expect(await relay.relayOnce()).toBe(3);
     const events = await collector.waitFor(tagged(tag), 6);
     const ids = events.map((event) => event.id);

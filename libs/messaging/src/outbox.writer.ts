@@ -3,8 +3,6 @@ import type { EntityManager } from 'typeorm';
 import type { AnyEventMap, AnyEventType, Channel } from '@tandem/contracts';
 
 export const OUTBOX_NOTIFY_CHANNEL = 'tandem_outbox';
-/** Serialises outbox writers so offsets are handed out in commit order (see append). */
-const OUTBOX_WRITE_LOCK = 7_466_001;
 
 export interface NewEvent<T extends AnyEventType = AnyEventType> {
   type: T;
@@ -13,17 +11,16 @@ export interface NewEvent<T extends AnyEventType = AnyEventType> {
 }
 
 /**
- * Appends events inside the caller's transaction. Call it last, just before commit: it takes a
- * transaction-scoped lock so that offsets are allocated in commit order. Without it, a transaction
- * holding offset 10 could commit after one holding 11, and a client that read a snapshot at 11
- * and subscribed with `since: 11` would never see 10 (docs/events.md, "Offsets and `X-Stream-Offset`").
+ * Appends events inside the caller's transaction. The rows get no stream offset here, only an
+ * insertion sequence: the relay assigns offsets to committed rows in the order it observes them
+ * (docs/events.md, "Offsets and `X-Stream-Offset`"). So writers take no lock and commit in
+ * parallel, and an offset can never be handed out to a transaction that commits after a larger one.
  */
 export async function appendToOutbox(manager: EntityManager, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   if (!manager.queryRunner?.isTransactionActive) {
     throw new Error('appendToOutbox must run inside the transaction of the change it describes');
   }
-  await manager.query('SELECT pg_advisory_xact_lock($1)', [OUTBOX_WRITE_LOCK]);
   const values: unknown[] = [];
   const rows = events.map((event, i) => {
     values.push(randomUUID(), event.type, event.channels, JSON.stringify(event.data));
@@ -35,7 +32,11 @@ export async function appendToOutbox(manager: EntityManager, events: NewEvent[])
   await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_NOTIFY_CHANNEL]);
 }
 
-/** The newest offset visible to `manager`'s snapshot (0 before any event). */
+/**
+ * The newest offset assigned in `manager`'s snapshot (0 before any event). Read it in the same
+ * snapshot as the data it describes: every event up to it is then reflected in that data
+ * (docs/events.md, "Offsets and `X-Stream-Offset`").
+ */
 export async function streamHead(manager: EntityManager): Promise<number> {
   const [row] = await manager.query(`SELECT coalesce(max("offset"), 0)::text AS head FROM outbox`);
   return Number(row.head);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   appendToOutbox,
@@ -21,6 +22,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { createProduct, placedOrder } from './fixtures.js';
 
 const offsetsOf = (events: AnyEnvelope[]) => events.map((event) => (event as EventEnvelope).offset);
+const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
 const isSorted = (values: number[]) => values.every((value, i) => i === 0 || value > values[i - 1]!);
 
 describe('transactional outbox → RabbitMQ (real broker)', () => {
@@ -141,7 +143,6 @@ describe('outbox relay delivery guarantees', () => {
       ),
     );
   }
-  const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
 
   it('re-publishes after a crash between publish and mark-sent; the ids let consumers de-duplicate', async () => {
     // The broker has confirmed every event, then the batch dies before its commit marks them sent.
@@ -233,5 +234,65 @@ describe('outbox relay delivery guarantees', () => {
     await relay.prune();
     const rows = await dataSource.query(`SELECT "offset"::int FROM outbox`);
     expect(rows).toEqual([{ offset: head }]);
+  });
+});
+
+describe('outbox migration to relay-assigned offsets', () => {
+  it('keeps existing offsets (sent and unsent), continues the stream above them, and runs twice harmlessly', async () => {
+    const db = await createTestDatabase('outbox_migration');
+    const options = (migrations: (typeof CreateOutbox1732300000000)[], table: string) =>
+      new DataSource(postgresOptions({ url: db.url, entities: [], migrations, migrationsTableName: table }));
+    const old = options([CreateOutbox1732300000000], 'commerce_migrations');
+    await old.initialize();
+    const collector = await collectEvents();
+    const relayBroker = new RabbitMqBroker(TEST_BROKER_URL, 'test-migration');
+    try {
+      await runMigrations(old);
+      // The previous writer: offsets from the bigserial at insert; two already relayed, one waiting.
+      const tag = `migrated-${Date.now()}`;
+      for (let i = 1; i <= 3; i += 1) {
+        await old.query(`INSERT INTO outbox (id, type, channels, data, published_at) VALUES ($1, $2, $3, $4, $5)`, [
+          randomUUID(),
+          'inventory.changed',
+          ['catalog'],
+          JSON.stringify({ productId: tag, stock: i, delta: 1 }),
+          i < 3 ? new Date() : null,
+        ]);
+      }
+      const { max: before } = (await old.query(`SELECT max("offset")::int AS max FROM outbox`))[0];
+      await old.destroy();
+
+      // Commerce migrates, then auth on the same database (standalone): the second run is a no-op.
+      for (const table of ['commerce_migrations', 'auth_migrations']) {
+        const migrating = options([CreateOutbox1732300000000, OutboxRelayOffsets1796169600000], table);
+        await migrating.initialize();
+        await runMigrations(migrating);
+        await migrating.destroy();
+      }
+      const dataSource = options([], 'commerce_migrations');
+      await dataSource.initialize();
+      try {
+        await dataSource.transaction((manager) =>
+          appendToOutbox(manager, [
+            { type: 'inventory.changed', channels: ['catalog'], data: { productId: tag, stock: 4, delta: 1 } },
+          ]),
+        );
+        const relay = new OutboxRelay(dataSource, relayBroker, DEFAULT_RELAY_OPTIONS);
+        while ((await relay.relayOnce()) > 0);
+        const events = await collector.waitFor(tagged(tag), 2);
+        // The waiting row goes out first, with the offset it was written with; the new one above it.
+        expect(events.map((event) => (event.data as { stock: number }).stock)).toEqual([3, 4]);
+        expect(offsetsOf(events)[0]).toBe(before);
+        expect(offsetsOf(events)[1]).toBeGreaterThan(before);
+        const rows = await dataSource.query(`SELECT "offset"::int, seq::int FROM outbox ORDER BY seq`);
+        expect(rows.slice(0, 3)).toEqual([1, 2, 3].map((n) => ({ offset: n, seq: n })));
+      } finally {
+        await dataSource.destroy();
+      }
+    } finally {
+      await relayBroker.close();
+      await collector.close();
+      await db.drop();
+    }
   });
 });

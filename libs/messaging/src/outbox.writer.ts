@@ -27,9 +27,14 @@ export async function appendToOutbox(manager: EntityManager, events: NewEvent[])
     const n = i * 4;
     return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::jsonb)`;
   });
-  await manager.query(`INSERT INTO outbox (id, type, channels, data) VALUES ${rows.join(', ')}`, values);
-  // Delivered to LISTENers only on commit: wakes the relay without polling.
-  await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_NOTIFY_CHANNEL]);
+  values.push(OUTBOX_NOTIFY_CHANNEL);
+  // One round trip: a data-modifying WITH runs whether or not it is read. The notification is
+  // delivered to LISTENers only on commit: it wakes the relay without polling.
+  await manager.query(
+    `WITH inserted AS (INSERT INTO outbox (id, type, channels, data) VALUES ${rows.join(', ')})
+     SELECT pg_notify($${values.length}, '')`,
+    values,
+  );
 }
 
 /**

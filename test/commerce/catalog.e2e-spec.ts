@@ -160,7 +160,7 @@ describe('catalog against real PostgreSQL', () => {
       );
       expect(res.headers['etag']).toBe('"2"');
       const { rows } = await db.query(
-        `SELECT type, data FROM outbox WHERE data->>'id' = $1 OR data->>'productId' = $1 ORDER BY "offset"`,
+        `SELECT type, data FROM outbox WHERE data->>'id' = $1 OR data->>'productId' = $1 ORDER BY seq`,
         [product.id],
       );
       expect(rows.map((row) => row.type)).toEqual(['product.created', 'product.updated']);

@@ -51,3 +51,16 @@ export async function placedOrder(
   if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Order;
 }
+
+/**
+ * Resolves once the outbox relay has given every committed event its stream offset (the relay
+ * assigns them, not the writers: docs/events.md, "Offsets and `X-Stream-Offset`").
+ */
+export async function untilRelayed(db: { query(sql: string): Promise<{ rows: { waiting: number }[] }> }) {
+  for (let i = 0; i < 500; i += 1) {
+    const { rows } = await db.query(`SELECT count(*)::int AS waiting FROM outbox WHERE "offset" IS NULL`);
+    if (rows[0]!.waiting === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the outbox relay did not assign offsets within 10 s');
+}

@@ -7,7 +7,7 @@ import { startCommerceStack } from '../support/commerce.js';
 import type { CommerceFixture, CommerceStack } from '../support/commerce.js';
 import { expectProblem, fields, register } from '../support/http.js';
 import type { TestSession } from '../support/http.js';
-import { createProduct, placedOrder, placeOrder } from './fixtures.js';
+import { createProduct, placedOrder, placeOrder, untilRelayed } from './fixtures.js';
 
 const ORDERS = '/api/v1/orders';
 
@@ -64,9 +64,7 @@ describe('orders against real PostgreSQL', () => {
       });
       expect(await stockOf(shirt.id)).toBe(8);
       expect(await stockOf(mug.id)).toBe(4);
-      const { rows } = await db.query(
-        `SELECT type, channels, data FROM outbox WHERE "offset" > 0 ORDER BY "offset" DESC LIMIT 3`,
-      );
+      const { rows } = await db.query(`SELECT type, channels, data FROM outbox ORDER BY seq DESC LIMIT 3`);
       const byType = Object.fromEntries(rows.map((row) => [row.type + (row.data.productId ?? ''), row]));
       expect(byType['order.created'].channels).toEqual([`user:${alice.user.id}`, `order:${res.body.id}`]);
       expect(byType['order.created'].data).toEqual(res.body);
@@ -293,7 +291,7 @@ describe('orders against real PostgreSQL', () => {
       ).toBe('delivered');
       expectProblem(await as(admin)(http().patch(`${ORDERS}/${order.id}/status`)).send({ status: 'shipped' }), 409);
       const { rows } = await db.query(
-        `SELECT data->>'from' AS "from", data->>'to' AS "to", channels FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY "offset"`,
+        `SELECT data->>'from' AS "from", data->>'to' AS "to", channels FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY seq`,
         [order.id],
       );
       expect(rows.map((r) => `${r.from}>${r.to}`)).toEqual(['pending>paid', 'paid>shipped', 'shipped>delivered']);
@@ -303,7 +301,7 @@ describe('orders against real PostgreSQL', () => {
       expect(read.body).toEqual(expect.objectContaining({ status: 'delivered', version: 4 }));
       expect(read.body).not.toHaveProperty('cancelReason');
       const { rows: versions } = await db.query(
-        `SELECT (data->'order'->>'version')::int AS version FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY "offset"`,
+        `SELECT (data->'order'->>'version')::int AS version FROM outbox WHERE type = 'order.status_changed' AND data->>'orderId' = $1 ORDER BY seq`,
         [order.id],
       );
       expect(versions.map((r) => r.version)).toEqual([2, 3, 4]);
@@ -343,7 +341,7 @@ describe('orders against real PostgreSQL', () => {
       );
       expect(await stockOf(product.id)).toBe(5);
       const { rows } = await db.query(
-        `SELECT data FROM outbox WHERE type = 'inventory.changed' AND data->>'productId' = $1 ORDER BY "offset"`,
+        `SELECT data FROM outbox WHERE type = 'inventory.changed' AND data->>'productId' = $1 ORDER BY seq`,
         [product.id],
       );
       expect(rows.map((r) => r.data.delta)).toEqual([-3, 3]);
@@ -362,6 +360,7 @@ describe('orders against real PostgreSQL', () => {
   describe('X-Stream-Offset joins a snapshot to the stream', () => {
     it('names the newest event reflected in the answer; later changes have higher offsets', async () => {
       const product = await createProduct(commerce.url, admin.accessToken, { stock: 9 });
+      await untilRelayed(db);
       const snapshot = await http().get(`/api/v1/products/${product.id}`);
       const head = Number(snapshot.headers['x-stream-offset']);
       const { rows: reflected } = await db.query(
@@ -370,6 +369,7 @@ describe('orders against real PostgreSQL', () => {
       );
       expect(head).toBeGreaterThanOrEqual(reflected[0].max);
       await placedOrder(commerce.url, alice.accessToken, [{ productId: product.id, quantity: 1 }]);
+      await untilRelayed(db);
       const { rows: later } = await db.query(`SELECT "offset"::int FROM outbox WHERE data->>'productId' = $1`, [
         product.id,
       ]);

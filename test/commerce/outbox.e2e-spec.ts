@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import {
   appendToOutbox,
   CreateOutbox1732300000000,
   DEFAULT_RELAY_OPTIONS,
   OutboxRelay,
+  OutboxRelayOffsets1796169600000,
   RabbitMqBroker,
 } from '@tandem/messaging';
 import type { AnyEnvelope, EventEnvelope, Order } from '@tandem/contracts';
@@ -21,6 +22,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { createProduct, placedOrder } from './fixtures.js';
 
 const offsetsOf = (events: AnyEnvelope[]) => events.map((event) => (event as EventEnvelope).offset);
+const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
 const isSorted = (values: number[]) => values.every((value, i) => i === 0 || value > values[i - 1]!);
 
 describe('transactional outbox → RabbitMQ (real broker)', () => {
@@ -108,7 +110,7 @@ describe('outbox relay delivery guarantees', () => {
       postgresOptions({
         url: db.url,
         entities: [],
-        migrations: [CreateOutbox1732300000000],
+        migrations: [CreateOutbox1732300000000, OutboxRelayOffsets1796169600000],
         migrationsTableName: 'test_migrations',
       }),
     );
@@ -141,21 +143,29 @@ describe('outbox relay delivery guarantees', () => {
       ),
     );
   }
-  const tagged = (tag: string) => (event: AnyEnvelope) => (event.data as { productId?: string }).productId === tag;
 
   it('re-publishes after a crash between publish and mark-sent; the ids let consumers de-duplicate', async () => {
-    class CrashAfterPublish extends OutboxRelay {
-      crashes = 1;
-      protected override async markSent(manager: EntityManager, rows: never[]): Promise<void> {
-        if (this.crashes-- > 0) throw new Error('simulated crash after publish, before mark-sent');
-        return super.markSent(manager, rows);
-      }
-    }
+    // The broker has confirmed every event, then the batch dies before its commit marks them sent.
+    const real = broker();
+    let crashes = 1;
+    const crashAfterPublish = {
+      publish: async (envelope: AnyEnvelope) => {
+        await real.publish(envelope);
+        if (crashes > 0) throw new Error('simulated crash after publish, before mark-sent');
+      },
+      isConnected: () => true,
+      close: async () => undefined,
+    };
     const tag = `crash-${Date.now()}`;
     await writeEvents(3, tag);
-    const relay = new CrashAfterPublish(dataSource, broker(), DEFAULT_RELAY_OPTIONS);
+    const relay = new OutboxRelay(dataSource, crashAfterPublish, DEFAULT_RELAY_OPTIONS);
     await expect(relay.relayOnce()).rejects.toThrow('simulated crash');
     await collector.waitFor(tagged(tag), 3);
+    crashes = 0;
+    const [{ unassigned }] = await dataSource.query(
+      `SELECT count(*)::int AS unassigned FROM outbox WHERE "offset" IS NULL AND published_at IS NULL`,
+    );
+    expect(unassigned).toBe(3); // the rollback took the offsets back too
     expect(await relay.relayOnce()).toBe(3);
     const events = await collector.waitFor(tagged(tag), 6);
     const ids = events.map((event) => event.id);
@@ -224,5 +234,69 @@ describe('outbox relay delivery guarantees', () => {
     await relay.prune();
     const rows = await dataSource.query(`SELECT "offset"::int FROM outbox`);
     expect(rows).toEqual([{ offset: head }]);
+  });
+});
+
+describe('outbox migration to relay-assigned offsets', () => {
+  it('keeps existing offsets (sent and unsent), continues the stream above them, and runs twice harmlessly', async () => {
+    const db = await createTestDatabase('outbox_migration');
+    const options = (migrations: (typeof CreateOutbox1732300000000)[], table: string) =>
+      new DataSource(postgresOptions({ url: db.url, entities: [], migrations, migrationsTableName: table }));
+    const old = options([CreateOutbox1732300000000], 'commerce_migrations');
+    await old.initialize();
+    const collector = await collectEvents();
+    const relayBroker = new RabbitMqBroker(TEST_BROKER_URL, 'test-migration');
+    try {
+      await runMigrations(old);
+      // The previous writer: offsets from the bigserial at insert; two already relayed, one waiting.
+      const tag = `migrated-${Date.now()}`;
+      for (let i = 1; i <= 3; i += 1) {
+        await old.query(`INSERT INTO outbox (id, type, channels, data, published_at) VALUES ($1, $2, $3, $4, $5)`, [
+          randomUUID(),
+          'inventory.changed',
+          ['catalog'],
+          JSON.stringify({ productId: tag, stock: i, delta: 1 }),
+          i < 3 ? new Date() : null,
+        ]);
+      }
+      const { max: before } = (await old.query(`SELECT max("offset")::int AS max FROM outbox`))[0];
+      await old.destroy();
+
+      // Commerce migrates, then auth on the same database (standalone): the second run is a no-op.
+      for (const table of ['commerce_migrations', 'auth_migrations']) {
+        const migrating = options([CreateOutbox1732300000000, OutboxRelayOffsets1796169600000], table);
+        await migrating.initialize();
+        await runMigrations(migrating);
+        await migrating.destroy();
+      }
+      const dataSource = options([], 'commerce_migrations');
+      await dataSource.initialize();
+      try {
+        await dataSource.transaction((manager) =>
+          appendToOutbox(manager, [
+            {
+              type: 'inventory.changed',
+              channels: ['catalog'],
+              data: { productId: tag, stock: 4, delta: 1, version: 2 },
+            },
+          ]),
+        );
+        const relay = new OutboxRelay(dataSource, relayBroker, DEFAULT_RELAY_OPTIONS);
+        while ((await relay.relayOnce()) > 0);
+        const events = await collector.waitFor(tagged(tag), 2);
+        // The waiting row goes out first, with the offset it was written with; the new one above it.
+        expect(events.map((event) => (event.data as { stock: number }).stock)).toEqual([3, 4]);
+        expect(offsetsOf(events)[0]).toBe(before);
+        expect(offsetsOf(events)[1]).toBeGreaterThan(before);
+        const rows = await dataSource.query(`SELECT "offset"::int, seq::int FROM outbox ORDER BY seq`);
+        expect(rows.slice(0, 3)).toEqual([1, 2, 3].map((n) => ({ offset: n, seq: n })));
+      } finally {
+        await dataSource.destroy();
+      }
+    } finally {
+      await relayBroker.close();
+      await collector.close();
+      await db.drop();
+    }
   });
 });

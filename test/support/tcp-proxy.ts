@@ -3,7 +3,8 @@ import type { Server, Socket } from 'node:net';
 
 /**
  * A TCP proxy to a real service that a test can take down and bring back, to simulate an outage of
- * the service for one client without stopping the service for everyone else on the machine.
+ * the service for one client without stopping the service for everyone else on the machine. With
+ * `delayMs`, every chunk waits that long in each direction (in order), like a network hop.
  */
 export class TcpProxy {
   private server?: Server;
@@ -12,6 +13,7 @@ export class TcpProxy {
   constructor(
     readonly port: number,
     private readonly target: { host: string; port: number },
+    private readonly delayMs = 0,
   ) {}
 
   static async freePort(): Promise<number> {
@@ -30,7 +32,16 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      if (this.delayMs === 0) {
+        client.pipe(upstream).pipe(client);
+        return;
+      }
+      const forward = (from: Socket, to: Socket) => {
+        from.on('data', (chunk) => setTimeout(() => to.write(chunk), this.delayMs));
+        from.on('end', () => setTimeout(() => to.end(), this.delayMs));
+      };
+      forward(client, upstream);
+      forward(upstream, client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
   }

@@ -3,7 +3,10 @@ import { isUuid } from '@tandem/contracts';
 import { streamHead } from '@tandem/messaging';
 import { Problems } from '@tandem/platform';
 
-/** The stream head as a scalar subquery, for reads that fit in one statement (one snapshot). */
+/**
+ * The stream head as a scalar subquery, for reads that fit in one statement (one snapshot): the
+ * newest offset the relay has assigned (rows not yet taken by the relay have none, and max skips them).
+ */
 export const STREAM_HEAD_SQL = `(SELECT coalesce(max("offset"), 0) FROM outbox)`;
 
 export interface Snapshot<T> {
@@ -14,8 +17,11 @@ export interface Snapshot<T> {
 
 /**
  * Runs `read` and reads the stream head in one REPEATABLE READ snapshot: every event up to `offset`
- * is reflected in the data, and none after it, so `subscribe { since: offset }` joins without gap
- * or duplicate.
+ * is reflected in the data, so `subscribe { since: offset }` joins without a gap. An event after
+ * `offset` may be reflected already (the relay had not numbered it yet); it carries its entity's
+ * `version` and the client drops it (docs/contract.md, "Events"; the argument: docs/events.md,
+ * "Offsets and `X-Stream-Offset`"). Taking the head in another snapshot breaks the join:
+ * test/commerce/join.e2e-spec.ts finds the gaps.
  */
 export async function readSnapshot<T>(
   dataSource: DataSource,

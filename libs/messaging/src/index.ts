@@ -6,3 +6,4 @@ export * from './outbox.relay.js';
 export * from './outbox.module.js';
 export * from './rabbitmq.broker.js';
 export * from './in-process.broker.js';
+export * from './outbox-relay-offsets.migration.js';

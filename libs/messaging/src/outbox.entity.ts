@@ -1,18 +1,24 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** bigint comes back from pg as a string; it stays below 2^53 for any realistic stream. */
+const bigintNumber = {
+  to: (v: number | null) => v,
+  from: (v: string | null) => (v === null ? null : Number(v)),
+};
+
 /**
  * One event waiting to leave (or already relayed). Written in the same transaction as the state
- * change it describes; `offset` is the stream offset of the contract.
+ * change it describes, with only an insertion sequence `seq`; `offset`, the stream offset of the
+ * contract, is assigned by the relay when it takes the committed row (docs/events.md, "Offsets
+ * and `X-Stream-Offset`").
  */
 @Entity({ name: 'outbox' })
 export class OutboxRecord {
-  /** bigint comes back from pg as a string; it stays below 2^53 for any realistic stream. */
-  @PrimaryColumn({
-    type: 'bigint',
-    name: 'offset',
-    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
-  })
-  offset!: number;
+  @PrimaryColumn({ type: 'bigint', transformer: bigintNumber })
+  seq!: number;
+
+  @Column({ type: 'bigint', name: 'offset', nullable: true, unique: true, transformer: bigintNumber })
+  offset!: number | null;
 
   @Column({ type: 'uuid', unique: true })
   id!: string;

@@ -46,28 +46,37 @@ describe('OutboxRelay', () => {
   // Its warnings about the simulated outage are expected here.
   beforeAll(() => Logger.overrideLogger(false));
 
-  /** A DataSource that answers the relay's statements from two pending rows, recording what was marked. */
+  /**
+   * A DataSource that answers the relay's claim from pending rows, with commit semantics: what a
+   * batch claimed is recorded as marked only if the batch's work succeeds (commits).
+   */
   function fakeOutbox() {
-    const pending = [1, 2].map((offset) => ({
+    const pending = [2, 1].map((offset) => ({
       ...row('inventory.changed'),
       offset: String(offset),
       id: `id-${offset}`,
     }));
     const marked: string[][] = [];
-    const manager = {
-      query: async (sql: string, params: unknown[]) => {
-        if (sql.includes('pg_try_advisory_xact_lock')) return [{ locked: true }];
-        if (sql.includes('FROM outbox')) return pending.filter((r) => !marked.flat().includes(r.offset));
-        if (sql.startsWith('UPDATE outbox')) marked.push(params[0] as string[]);
-        return [];
-      },
-    };
+    const claims: { sql: string; params: unknown[] }[] = [];
     const dataSource = {
       options: {},
-      transaction: (work: (m: typeof manager) => Promise<unknown>) => work(manager),
+      transaction: async (work: (m: unknown) => Promise<unknown>) => {
+        let claimed: string[] = [];
+        const manager = {
+          query: async (sql: string, params: unknown[]) => {
+            claims.push({ sql, params });
+            const rows = pending.filter((r) => !marked.flat().includes(r.offset));
+            claimed = rows.map((r) => r.offset);
+            return [rows, rows.length];
+          },
+        };
+        const result = await work(manager);
+        if (claimed.length > 0) marked.push(claimed);
+        return result;
+      },
       query: async () => [[], 0],
     } as unknown as DataSource;
-    return { dataSource, marked };
+    return { dataSource, marked, claims };
   }
 
   async function until(condition: () => boolean): Promise<void> {
@@ -95,17 +104,36 @@ describe('OutboxRelay', () => {
     await until(() => marked.length > 0);
     await relay.stop();
     expect(failingBatches).toBe(0);
+    // In offset order, whatever order the claim returned them in.
     expect(published).toEqual([1, 2]);
-    expect(marked).toEqual([['1', '2']]);
+    expect(marked).toEqual([['2', '1']]);
   });
 
-  it('relays nothing when another replica holds the relay lock', async () => {
+  it('claims, numbers and marks a batch in one statement that also takes the relay lock', async () => {
+    const { dataSource, claims } = fakeOutbox();
+    const publisher: EventPublisher = {
+      publish: async () => undefined,
+      isConnected: () => true,
+      close: async () => undefined,
+    };
+    const relay = new OutboxRelay(dataSource, publisher, { ...DEFAULT_RELAY_OPTIONS, batchSize: 50 });
+    expect(await relay.relayOnce()).toBe(2);
+    expect(claims).toHaveLength(1);
+    const [{ sql, params }] = claims as [{ sql: string; params: unknown[] }];
+    expect(sql).toContain('pg_try_advisory_xact_lock($1)');
+    expect(sql).toContain('FOR UPDATE SKIP LOCKED');
+    expect(sql).toContain("nextval('outbox_offset_seq')");
+    expect(sql).toContain('published_at = now()');
+    expect(params).toEqual([7_466_002, 50]);
+  });
+
+  it('relays nothing when the claim returns nothing (another replica holds the relay lock)', async () => {
     let published = 0;
     const publish = async () => {
       published += 1;
     };
     const dataSource = {
-      transaction: (work: (m: unknown) => Promise<unknown>) => work({ query: async () => [{ locked: false }] }),
+      transaction: (work: (m: unknown) => Promise<unknown>) => work({ query: async () => [[], 0] }),
     } as unknown as DataSource;
     const relay = new OutboxRelay(
       dataSource,

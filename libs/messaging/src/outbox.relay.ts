@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import { CONTROL_EVENT_TYPES } from '@tandem/contracts';
 import type { AnyEnvelope, Channel } from '@tandem/contracts';
 import { EVENT_PUBLISHER } from './broker.js';
@@ -31,6 +30,30 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
 /** Only one relay, in any replica, publishes at a time: that is what keeps the stream in offset order. */
 const RELAY_LOCK = 7_466_002;
 
+/**
+ * One round trip takes the relay lock (transaction-scoped: held until this batch commits or rolls
+ * back), claims the oldest unsent committed rows, gives them stream offsets from the stream's
+ * sequence and marks them sent, returning what to publish. Nothing of it is visible until the
+ * batch commits, which happens only after the broker confirmed every event; a failure rolls it all
+ * back (offsets included) and the next batch takes the rows again. Rows that already have an
+ * offset (written before offsets moved to the relay) keep it. Within a batch, offsets follow the
+ * insertion order. Why the offsets this assigns keep
+ * `X-Stream-Offset` exact: docs/events.md, "Offsets and `X-Stream-Offset`".
+ */
+const CLAIM_SQL = `
+  WITH relay AS (SELECT pg_try_advisory_xact_lock($1) AS leader),
+  claimed AS (
+    SELECT seq FROM outbox
+     WHERE published_at IS NULL AND (SELECT leader FROM relay)
+     ORDER BY seq LIMIT $2
+       FOR UPDATE SKIP LOCKED),
+  numbered AS (SELECT seq, nextval('outbox_offset_seq') AS "offset" FROM claimed ORDER BY seq)
+  UPDATE outbox o
+     SET "offset" = coalesce(o."offset", numbered."offset"), published_at = now()
+    FROM numbered
+   WHERE o.seq = numbered.seq
+  RETURNING o."offset", o.id, o.type, o.channels, o.data, o.occurred_at`;
+
 interface OutboxRow {
   offset: string;
   id: string;
@@ -55,11 +78,13 @@ export function toEnvelope(row: OutboxRow): AnyEnvelope {
 }
 
 /**
- * Moves committed outbox rows to the broker in offset order, then marks them sent. At-least-once:
- * a crash between publish and mark re-publishes the batch, and consumers de-duplicate by `id`.
+ * Moves committed outbox rows to the broker, giving them their stream offsets in the order it
+ * observes them, and marks them sent. At-least-once: a crash between publish and commit
+ * re-publishes the batch (same ids; offsets are assigned again, since the first assignment rolled
+ * back with the batch), and consumers de-duplicate by `id`.
  * Survives broker outages (retries with capped exponential backoff while the API keeps writing)
  * and restarts (state is the table). Replicas coordinate with a transaction-scoped advisory lock,
- * and rows are additionally taken `FOR UPDATE SKIP LOCKED`.
+ * and rows are additionally taken `FOR UPDATE SKIP LOCKED`. Writers never wait for it.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -108,31 +133,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.wakeUp?.();
   }
 
-  /** Publishes one batch; returns how many rows it relayed (0 when another replica holds the lock). */
+  /**
+   * Publishes one batch; returns how many rows it relayed (0 when another replica holds the lock).
+   * Three round trips to the database (begin, claim, commit) whatever the batch size.
+   */
   async relayOnce(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
-      if (!locked) return 0;
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT "offset", id, type, channels, data, occurred_at FROM outbox
-          WHERE published_at IS NULL ORDER BY "offset" LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
-      );
+      // TypeORM answers an UPDATE with [rows, count].
+      const [rows]: [OutboxRow[], number] = await manager.query(CLAIM_SQL, [RELAY_LOCK, this.options.batchSize]);
       if (rows.length === 0) return 0;
-      // One confirm channel keeps publish order; all confirms are awaited before marking.
+      // RETURNING has no order; the stream's is the offsets'.
+      rows.sort((a, b) => Number(a.offset) - Number(b.offset));
+      // One confirm channel keeps publish order; every confirm is awaited before the commit marks them sent.
       await Promise.all(rows.map((row) => this.publisher.publish(toEnvelope(row))));
-      await this.markSent(manager, rows);
       return rows.length;
     });
   }
 
-  protected async markSent(manager: EntityManager, rows: OutboxRow[]): Promise<void> {
-    await manager.query(`UPDATE outbox SET published_at = now() WHERE "offset" = ANY($1::bigint[])`, [
-      rows.map((row) => row.offset),
-    ]);
-  }
-
-  /** Deletes relayed rows past retention, always keeping the newest row (it anchors the stream head). */
+  /** Deletes relayed rows past retention, always keeping the newest offset (it anchors the stream head). */
   async prune(): Promise<number> {
     const [, count] = await this.dataSource.query(
       `DELETE FROM outbox WHERE published_at < now() - $1::interval

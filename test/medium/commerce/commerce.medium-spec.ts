@@ -129,6 +129,11 @@ describe('commerce (medium: feature module on in-process fakes)', () => {
       expect(created.headers['etag']).toBe('"1"');
       expect(created.headers['location']).toBe(`/api/v1/products/${created.body.id}`);
 
+      // The relay gives the event its stream offset (docs/events.md, "Offsets and
+      // `X-Stream-Offset`"); once it has published it, reads carry that offset.
+      await eventually(() =>
+        events.find((event) => event.type === 'product.created' && event.data.id === created.body.id),
+      );
       const read = await api().get(`/api/v1/products/${created.body.id}`);
       expect(read.status).toBe(200);
       expect(read.body).toEqual(expect.objectContaining({ sku, stock: 3, version: 1 }));

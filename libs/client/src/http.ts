@@ -8,7 +8,10 @@ export const API_PREFIX = '/api/v1';
 /** A REST read with the stream offset it reflects (docs/contract.md, Events) and its ETag. */
 export interface Read<T> {
   data: T;
-  /** Subscribe with `since` = this to join the live stream without gap or duplicate. */
+  /**
+   * Subscribe with `since` = this to join the live stream without a gap; an event the snapshot
+   * already shows may still follow, and its `version` says so (the SDK drops it).
+   */
   offset: number;
   etag?: string;
 }

@@ -5,6 +5,7 @@
 // successful order the last watcher knew, the deliveries and the gateways' CPU, with and without
 // `conflate` (docs/contract.md, `subscribe`).
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importPKCS8 } from 'jose';
 import { procStat } from './procs.mjs';
 import { Latency, scrapeSteps, stepPercentiles } from './measure.mjs';
@@ -120,6 +121,11 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
 
   const steps0 = await scrapeSteps(gateways.map((g) => g.url));
   const cpu0 = gateways.map((g) => procStat(g.pid)?.cpu ?? 0);
+  // The generator holds every socket and every customer: when its own loop lags, the watchers'
+  // receipt times carry that lag too (reported beside the result, never subtracted).
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  const gen0 = process.cpuUsage();
   const t0 = wallNow();
   const outcomes = { created: 0, soldOut: 0, other: 0 };
   const otherSamples = [];
@@ -154,6 +160,14 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   const deadline = ordersDoneAt + 30_000;
   while (zeroAt.some((x) => x === undefined) && wallNow() < deadline) await sleep(20);
   const settledAt = wallNow();
+  eld.disable();
+  const genCpu = process.cpuUsage(gen0);
+  const generator = {
+    cpuShare: (genCpu.user + genCpu.system) / 1000 / Math.max(1, settledAt - t0),
+    eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
+    eventLoopDelayMaxMs: eld.max / 1e6,
+  };
+  generator.bottleneck = generator.cpuShare > 0.85 || generator.eventLoopDelayP99Ms > 50;
   const gatewayCpuS = gateways.reduce((a, g, i) => a + (procStat(g.pid)?.cpu ?? 0) - cpu0[i], 0);
   const ingestStepsMs = stepPercentiles(steps0, await scrapeSteps(gateways.map((g) => g.url)));
   sockets.forEach((s, i) => s.offAny(listeners[i]));
@@ -192,13 +206,15 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
     deliveriesPerWatcher: deliveries / sockets.length,
     gatewayCpuS,
     ingestStepsMs,
+    generator,
   };
   log(
     `  flash sale${conflateMs ? ` (conflate ${conflateMs} ms)` : ''}: ${result.succeeded} ordered, ` +
       `${result.soldOut} sold out, ${result.otherAnswers} other, stock ${finalStock}, ` +
       `${watchersAtZero}/${sockets.length} watchers at 0, last commit → watcher p50 ` +
       `${result.lastCommitToWatcherMs.p50?.toFixed(1)} ms p99 ${result.lastCommitToWatcherMs.p99?.toFixed(1)} ms, ` +
-      `${deliveries} deliveries, gateway CPU ${gatewayCpuS.toFixed(2)} s`,
+      `${deliveries} deliveries, gateway CPU ${gatewayCpuS.toFixed(2)} s` +
+      (generator.bottleneck ? ' [GENERATOR-BOUND]' : ''),
   );
   // The harness's own check (not a timing): the sale must be exact.
   const wrong = [];

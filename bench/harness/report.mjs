@@ -672,6 +672,7 @@ function saturationSections(r) {
         `${first?.customers} customers order one unit each, all at once, over two commerce replicas. ` +
         "Customers are not registered one by one (one registration hashes a password): the harness signs their access tokens with the stack's own signing key, exactly as auth does (same `kid`, `typ`, issuer, audience; its own `sub` and `sid`), and commerce and the gateways verify them through auth's JWKS. " +
         'The harness checks every sale itself and fails the run otherwise: exactly as many orders succeed as there were units, the rest answer 409, the product ends at stock 0, and every watcher sees stock 0. ' +
+        "One generator process holds every watcher and every customer; its event-loop delay is reported with each sale, since a lagging generator delays the watchers' receipt times too. " +
         "\"Last commit\" is the generator's receipt of the last successful order's answer (at or after its commit, so the lag is if anything understated); each watcher's time is when it first received stock 0.",
     );
     p();
@@ -689,6 +690,7 @@ function saturationSections(r) {
           'per watcher',
           'gateway CPU-s',
           'orders answered in',
+          'generator loop delay p99',
         ],
         fsale.runs.map((x) => [
           x.conflateMs ? `${x.conflateMs} ms` : 'off',
@@ -702,6 +704,7 @@ function saturationSections(r) {
           fmt(x.deliveriesPerWatcher),
           fmt(x.gatewayCpuS),
           fmt(x.ordersWallMs, ' ms'),
+          `${fmt(x.generator?.eventLoopDelayP99Ms, ' ms')}${x.generator?.bottleneck ? ' (**generator-bound**)' : ''}`,
         ]),
       ),
     );

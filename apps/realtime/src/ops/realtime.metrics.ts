@@ -53,7 +53,7 @@ export class RealtimeMetrics {
       name: 'realtime_ingest_step_seconds',
       help: 'Per event: occurredAt to arrival here (broker), wait behind earlier events (queue), claim, history record (record), fan-out call (emit)',
       labelNames: ['step'] as const,
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
     this.recoveries = new Counter({

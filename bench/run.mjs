@@ -20,7 +20,7 @@ import pg from 'pg';
 import { PG_URL, REDIS_URL, call } from './lib.mjs';
 import { addCommerce, addReplica, startProxy, startStack, stopStack } from './harness/stack.mjs';
 import { ordersStep, productReadStep, ramp, storefrontStep } from './harness/saturation.mjs';
-import { conflateSupported, flashSale, mintCustomers, openWatchers } from './harness/flashsale.mjs';
+import { flashSale, mintCustomers, startWatchers } from './harness/flashsale.mjs';
 import { spawnNode } from './harness/procs.mjs';
 import { runScenario } from './harness/scenarios.mjs';
 import { fanout, floorTrigger, idleScale, tandemTrigger } from './harness/fanout.mjs';
@@ -337,12 +337,17 @@ async function flash(products) {
     `flash sale: ${config.flashSockets} watchers over ${stack.replicas.length} gateways, ${config.flashCustomers} customers`,
   );
   const customers = await mintCustomers(stack, config.flashCustomers);
-  const sockets = await openWatchers(stack.replicas, config.flashSockets);
+  const watchers = await startWatchers(stack.replicas, config.flashSockets);
   try {
     const sale = (conflateMs) =>
-      flashSale({ stack, sockets, customers, commerces: stack.commerces, gateways: stack.replicas, conflateMs, log });
+      flashSale({ stack, watchers, customers, commerces: stack.commerces, gateways: stack.replicas, conflateMs, log });
     fs.runs.push(await sale(undefined));
-    fs.conflation = await conflateSupported(sockets[0], `product:${products.watched[0]}`, config.conflateMs);
+    fs.conflation = await watchers[0].ask({
+      cmd: 'probe',
+      channel: `product:${products.watched[0]}`,
+      ms: config.conflateMs,
+    });
+    delete fs.conflation.seq;
     if (fs.conflation.supported) fs.runs.push(await sale(config.conflateMs));
     else {
       log(`flash sale: conflate not available (subscribe answered ${fs.conflation.answer}); skipped`);
@@ -351,7 +356,7 @@ async function flash(products) {
       );
     }
   } finally {
-    for (const s of sockets) s?.close();
+    for (const w of watchers) w.stop();
   }
   const wrong = fs.runs.filter((x) => !x.correct);
   if (wrong.length) throw new Error(`flash sale was not exact: ${wrong.flatMap((x) => x.problems).join('; ')}`);

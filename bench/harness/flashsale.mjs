@@ -4,14 +4,14 @@
 // every watcher at stock 0) and throws when it does not hold; it reports how long after the last
 // successful order the last watcher knew, the deliveries and the gateways' CPU, with and without
 // `conflate` (docs/contract.md, `subscribe`).
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importPKCS8 } from 'jose';
 import { procStat } from './procs.mjs';
 import { Latency, scrapeSteps, stepPercentiles } from './measure.mjs';
 import { sleep, wallNow } from './clock.mjs';
-import { pool } from './scenarios.mjs';
-import { connectSocket, req } from './saturation.mjs';
+import { req } from './saturation.mjs';
 
 export const UNITS = 100;
 
@@ -42,17 +42,32 @@ export async function mintCustomers(stack, n) {
   return out;
 }
 
-/** Opens `n` anonymous sockets spread over `gateways` ({url}). */
-export async function openWatchers(gateways, n) {
-  const sockets = new Array(n);
-  await pool(
-    Array.from({ length: n }, (_, i) => i),
-    50,
-    async (i) => {
-      sockets[i] = await connectSocket(gateways[i % gateways.length].url);
-    },
-  );
-  return sockets;
+/**
+ * Opens `n` anonymous sockets spread over `gateways` ({url}), in one child process per gateway
+ * (harness/watchers.mjs). Returns handles with ask(msg) and stop().
+ */
+export async function startWatchers(gateways, n) {
+  const handles = gateways.map((g, k) => {
+    const child = fork(new URL('./watchers.mjs', import.meta.url), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let seq = 0;
+    const waiting = new Map();
+    child.on('message', (msg) => {
+      waiting.get(msg.seq)?.(msg);
+      waiting.delete(msg.seq);
+    });
+    const ask = (msg) =>
+      new Promise((resolve, reject) => {
+        const my = ++seq;
+        waiting.set(my, (answer) => (answer.error ? reject(new Error(answer.error)) : resolve(answer)));
+        child.send({ ...msg, seq: my });
+      });
+    const count = Math.floor(n / gateways.length) + (k < n % gateways.length ? 1 : 0);
+    return { pid: child.pid, ask, count, url: g.url, stop: () => child.connected && child.disconnect() };
+  });
+  await Promise.all(handles.map((h) => h.ask({ cmd: 'open', url: h.url, n: h.count })));
+  return handles;
 }
 
 /** Whether the gateway takes `conflate` (answers other than invalid_request mean it does). */
@@ -66,10 +81,10 @@ export async function conflateSupported(socket, channel, ms) {
 }
 
 /**
- * One sale: a fresh product with UNITS units, every socket in `sockets` subscribed to it (with
+ * One sale: a fresh product with UNITS units, every socket of `watchers` subscribed to it (with
  * `conflate` when given), `customers` tokens each ordering one unit at once over `commerces`.
  */
-export async function flashSale({ stack, sockets, customers, commerces, gateways, conflateMs, log }) {
+export async function flashSale({ stack, watchers, customers, commerces, gateways, conflateMs, log }) {
   const admin = { token: stack.adminToken };
   const created = await req(stack.commerce.url, 'POST', '/api/v1/products', {
     ...admin,
@@ -84,45 +99,16 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   const productId = created.body.id;
   const snap = await req(stack.commerce.url, 'GET', `/api/v1/products/${productId}`);
   const since = Number(snap.headers['x-stream-offset']);
-  const channel = `product:${productId}`;
 
-  // Every watcher: deliveries for this product, and when it first knew stock 0.
-  const zeroAt = new Array(sockets.length).fill(undefined);
-  let deliveries = 0;
-  const listeners = sockets.map((socket, i) => {
-    const fn = (type, envelope) => {
-      const d = envelope?.data;
-      if (!d) return;
-      const stock =
-        type === 'inventory.changed' && d.productId === productId
-          ? d.stock
-          : type === 'product.updated' && d.id === productId
-            ? d.stock
-            : undefined;
-      if (stock === undefined) return;
-      deliveries += 1;
-      if (stock === 0 && zeroAt[i] === undefined) zeroAt[i] = wallNow();
-    };
-    socket.onAny(fn);
-    return fn;
-  });
-  let refused = 0;
-  await pool(
-    sockets.map((s, i) => i),
-    100,
-    async (i) => {
-      const ack = await sockets[i]
-        .timeout(30_000)
-        .emitWithAck('subscribe', { channel, since, ...(conflateMs ? { conflate: conflateMs } : {}) });
-      if (!ack?.ok) refused += 1;
-    },
-  );
+  const answers = await Promise.all(watchers.map((w) => w.ask({ cmd: 'watch', productId, since, conflateMs })));
+  const refused = answers.reduce((a, x) => a + x.refused, 0);
   if (refused) throw new Error(`flash sale: ${refused} subscriptions refused`);
+  const sockets = watchers.reduce((a, w) => a + w.count, 0);
 
   const steps0 = await scrapeSteps(gateways.map((g) => g.url));
   const cpu0 = gateways.map((g) => procStat(g.pid)?.cpu ?? 0);
-  // The generator holds every socket and every customer: when its own loop lags, the watchers'
-  // receipt times carry that lag too (reported beside the result, never subtracted).
+  // The generator holds every customer, the watcher processes every socket: when a loop lags,
+  // the answers' or the watchers' times carry that lag (reported beside the result, never subtracted).
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
   const gen0 = process.cpuUsage();
@@ -158,7 +144,9 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   );
   const ordersDoneAt = wallNow();
   const deadline = ordersDoneAt + 30_000;
-  while (zeroAt.some((x) => x === undefined) && wallNow() < deadline) await sleep(20);
+  const allAtZero = async () =>
+    (await Promise.all(watchers.map((w) => w.ask({ cmd: 'zeros' })))).reduce((a, x) => a + x.atZero, 0) === sockets;
+  while (!(await allAtZero()) && wallNow() < deadline) await sleep(20);
   const settledAt = wallNow();
   eld.disable();
   const genCpu = process.cpuUsage(gen0);
@@ -170,25 +158,20 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   generator.bottleneck = generator.cpuShare > 0.85 || generator.eventLoopDelayP99Ms > 50;
   const gatewayCpuS = gateways.reduce((a, g, i) => a + (procStat(g.pid)?.cpu ?? 0) - cpu0[i], 0);
   const ingestStepsMs = stepPercentiles(steps0, await scrapeSteps(gateways.map((g) => g.url)));
-  sockets.forEach((s, i) => s.offAny(listeners[i]));
-  await pool(
-    sockets.map((s, i) => i),
-    100,
-    (i) =>
-      sockets[i]
-        .timeout(30_000)
-        .emitWithAck('unsubscribe', { channel })
-        .catch(() => undefined),
-  );
+  const collected = await Promise.all(watchers.map((w) => w.ask({ cmd: 'collect' })));
+  const zeroAt = collected.flatMap((x) => x.zeroAt);
+  const deliveries = collected.reduce((a, x) => a + x.deliveries, 0);
+  generator.watcherEventLoopDelayP99Ms = Math.max(...collected.map((x) => x.eventLoopDelayP99Ms));
+  generator.bottleneck ||= generator.watcherEventLoopDelayP99Ms > 50;
 
   const final = await req(stack.commerce.url, 'GET', `/api/v1/products/${productId}`);
   const finalStock = final.body?.stock;
   const lag = new Latency();
-  for (const t of zeroAt) if (t !== undefined) lag.record(Math.max(0, t - lastSuccessAt));
-  const watchersAtZero = zeroAt.filter((x) => x !== undefined).length;
+  for (const t of zeroAt) if (t !== null) lag.record(Math.max(0, t - lastSuccessAt));
+  const watchersAtZero = zeroAt.filter((x) => x !== null).length;
   const result = {
     conflateMs: conflateMs ?? null,
-    sockets: sockets.length,
+    sockets,
     customers: customers.length,
     units: UNITS,
     succeeded: outcomes.created,
@@ -203,7 +186,7 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
     lastCommitToWatcherMs: lag.summary(),
     settleWallMs: settledAt - t0,
     deliveries,
-    deliveriesPerWatcher: deliveries / sockets.length,
+    deliveriesPerWatcher: deliveries / sockets,
     gatewayCpuS,
     ingestStepsMs,
     generator,
@@ -211,7 +194,7 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   log(
     `  flash sale${conflateMs ? ` (conflate ${conflateMs} ms)` : ''}: ${result.succeeded} ordered, ` +
       `${result.soldOut} sold out, ${result.otherAnswers} other, stock ${finalStock}, ` +
-      `${watchersAtZero}/${sockets.length} watchers at 0, last commit → watcher p50 ` +
+      `${watchersAtZero}/${sockets} watchers at 0, last commit → watcher p50 ` +
       `${result.lastCommitToWatcherMs.p50?.toFixed(1)} ms p99 ${result.lastCommitToWatcherMs.p99?.toFixed(1)} ms, ` +
       `${deliveries} deliveries, gateway CPU ${gatewayCpuS.toFixed(2)} s` +
       (generator.bottleneck ? ' [GENERATOR-BOUND]' : ''),
@@ -221,7 +204,7 @@ export async function flashSale({ stack, sockets, customers, commerces, gateways
   if (result.succeeded !== UNITS) wrong.push(`${result.succeeded} orders succeeded, not ${UNITS}`);
   if (result.oversold) wrong.push(`${result.oversold} oversold`);
   if (finalStock !== 0) wrong.push(`final stock ${finalStock}`);
-  if (watchersAtZero !== sockets.length) wrong.push(`${sockets.length - watchersAtZero} watchers never saw stock 0`);
+  if (watchersAtZero !== sockets) wrong.push(`${sockets - watchersAtZero} watchers never saw stock 0`);
   if (result.otherAnswers) wrong.push(`${result.otherAnswers} unexpected answers: ${otherSamples[0]}`);
   result.correct = wrong.length === 0;
   result.problems = wrong;

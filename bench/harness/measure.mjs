@@ -232,7 +232,7 @@ export async function scrapeSteps(urls, name = 'realtime_ingest_step_seconds') {
 
 /**
  * Percentiles per step between two scrapeSteps() readings, interpolated inside the bucket (so
- * p99 is an estimate within one bucket's width; the buckets go from 0.1 ms to 5 s).
+ * p99 is an estimate within one bucket's width; the buckets go from 0.1 ms to 30 s).
  */
 export function stepPercentiles(before, after) {
   const out = {};

@@ -67,7 +67,7 @@ const config = {
     .map(Number),
   orderProducts: numOpt('order-products', 50),
   satWarmS: numOpt('sat-warm-s', quick ? 0.5 : 2),
-  satMeasureS: numOpt('sat-measure-s', quick ? 2 : 8),
+  satMeasureS: numOpt('sat-measure-s', quick ? 1.5 : 8),
   dbDelayMs: numOpt('db-delay-ms', 2),
   flashSockets: numOpt('flash-sockets', quick ? 300 : 5000),
   flashCustomers: numOpt('flash-customers', quick ? 300 : 2000),

@@ -690,7 +690,7 @@ function saturationSections(r) {
           'per watcher',
           'gateway CPU-s',
           'orders answered in',
-          'generator loop delay p99',
+          'event-loop delay p99: customers; watchers',
         ],
         fsale.runs.map((x) => [
           x.conflateMs ? `${x.conflateMs} ms` : 'off',
@@ -704,7 +704,7 @@ function saturationSections(r) {
           fmt(x.deliveriesPerWatcher),
           fmt(x.gatewayCpuS),
           fmt(x.ordersWallMs, ' ms'),
-          `${fmt(x.generator?.eventLoopDelayP99Ms, ' ms')}${x.generator?.bottleneck ? ' (**generator-bound**)' : ''}`,
+          `${fmt(x.generator?.eventLoopDelayP99Ms, ' ms')}; watchers ${fmt(x.generator?.watcherEventLoopDelayP99Ms, ' ms')}${x.generator?.bottleneck ? ' (**generator-bound**)' : ''}`,
         ]),
       ),
     );

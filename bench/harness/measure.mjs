@@ -203,3 +203,60 @@ export const mean = (xs) => {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 };
 export const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+
+/**
+ * The gateway's per-step histogram (`realtime_ingest_step_seconds{step}`, docs/realtime.md
+ * "Metrics") from several replicas: {step: {le: cumulative count}} summed over `urls`.
+ */
+export async function scrapeSteps(urls, name = 'realtime_ingest_step_seconds') {
+  const out = {};
+  for (const url of urls) {
+    let text = '';
+    try {
+      text = await (await fetch(`${url}/metrics`)).text();
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}_bucket{`)) continue;
+      const step = /step="([^"]+)"/.exec(line)?.[1];
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (!step || !le) continue;
+      out[step] ??= {};
+      out[step][le] = (out[step][le] ?? 0) + value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Percentiles per step between two scrapeSteps() readings, interpolated inside the bucket (so
+ * p99 is an estimate within one bucket's width; the buckets go from 0.1 ms to 30 s).
+ */
+export function stepPercentiles(before, after) {
+  const out = {};
+  for (const [step, buckets] of Object.entries(after)) {
+    const les = Object.keys(buckets)
+      .filter((le) => le !== '+Inf')
+      .map(Number)
+      .sort((a, b) => a - b);
+    const count = (le) => (buckets[le] ?? 0) - (before[step]?.[le] ?? 0);
+    const total = count('+Inf');
+    if (!total) continue;
+    const at = (q) => {
+      const want = q * total;
+      let lower = 0;
+      let below = 0;
+      for (const le of les) {
+        const c = count(String(le));
+        if (c >= want) return (lower + ((want - below) / Math.max(1, c - below)) * (le - lower)) * 1000;
+        lower = le;
+        below = c;
+      }
+      return null; // beyond the last bucket
+    };
+    out[step] = { count: total, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  }
+  return out;
+}

@@ -126,7 +126,8 @@ export async function spawnNode(name, script, env, { port, readyPath = '/health/
     child,
     gc: () => inspectorGc(inspectPort),
     async stop() {
-      if (child.exitCode !== null) return;
+      // Gone already (a signal leaves exitCode null): stopping twice must not wait for an exit.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await once(child, 'exit');

@@ -1,6 +1,9 @@
 // A counting TCP proxy, run as its own process (so its CPU is neither the generator's nor a
 // server's). Clients' REST and Socket.IO traffic goes through it; bytes are counted both ways.
-// Protocol (IPC): {cmd:'listen', target} → {port}; {cmd:'counts'} → {counts: {[port]: {up, down, conns}}}.
+// Protocol (IPC): {cmd:'listen', target, delayMs?} → {port}; {cmd:'counts'} → {counts: {[port]: {up, down, conns}}}.
+// With delayMs every chunk waits that long in each direction (order kept: equal timers fire in
+// order), so a round trip through the proxy costs 2 × delayMs more: a network hop between
+// commerce and PostgreSQL, as in a cloud (docs/benchmarks.md, "Method").
 import { createServer, connect } from 'node:net';
 
 const counts = {};
@@ -16,7 +19,18 @@ process.on('message', (msg) => {
       upstream.on('data', (d) => {
         c.down += d.length;
       });
-      client.pipe(upstream).pipe(client);
+      if (msg.delayMs > 0) {
+        const delayed = (from, to) =>
+          from.on('data', (d) => {
+            setTimeout(() => {
+              if (!to.destroyed) to.write(d);
+            }, msg.delayMs);
+          });
+        delayed(client, upstream);
+        delayed(upstream, client);
+      } else {
+        client.pipe(upstream).pipe(client);
+      }
       const close = () => {
         client.destroy();
         upstream.destroy();

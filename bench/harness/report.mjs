@@ -239,6 +239,10 @@ function markdown(r, out, jsonPath) {
           'mode',
           `${r.mode}: ${c.users} users, ${c.watchedProducts} watched products (each user watches ${c.watchesPerUser}), ${c.stockRate} stock changes/s, ${c.orderRate} order lifecycles/s, polling every ${c.pollMs} ms; ${c.warmS} s warm-up discarded, ${c.measureS} s measured, ${c.reps} repetition(s) in alternating order; run took ${fmt(r.durationS / 60)} min`,
         ],
+        [
+          'saturation and flash sale',
+          `closed loop, clients ${c.satSteps.join(', ')} (orders: ${c.orderSteps.join(', ')}) until p99 > ${c.sloMs} ms, ${c.satWarmS} s warm-up + ${c.satMeasureS} s per step; +${c.dbDelayMs} ms per round trip to PostgreSQL for the replica-scaling rows; flash sale ${c.flashSockets} watchers, ${c.flashCustomers} customers, conflate ${c.conflateMs} ms when available`,
+        ],
       ],
     ),
   );
@@ -393,6 +397,7 @@ function markdown(r, out, jsonPath) {
       `- The dominant hop is **${dominant[0]}** (${fmt(dominant[1], ' ms')} of ${fmt(pathTotal, ' ms')} mean, ${pct(dominant[1] / pathTotal)}).`,
     );
   p();
+  stepTable(p, 'hybrid scenario, both replicas, all repetitions pooled by median', h.ingestStepsMs);
   p(
     `Update latency by kind (hybrid): stock changes p50 ${spread(h.latencyStockP50Ms, ' ms')}, p99 ${spread(h.latencyStockP99Ms, ' ms')}; ` +
       `order status p50 ${spread(h.latencyOrderP50Ms, ' ms')}, p99 ${spread(h.latencyOrderP99Ms, ' ms')}.`,
@@ -452,6 +457,7 @@ function markdown(r, out, jsonPath) {
     `Gateway CPU per event ÷ floor: ${spread(ratio.gatewayOverFloorCpuPerEvent1, '×')} with one replica, ${spread(ratio.gatewayOverFloorCpuPerEvent2, '×')} with two. Push p50 ÷ floor: ${spread(ratio.gatewayOverFloorP50_1, '×')} and ${spread(ratio.gatewayOverFloorP50_2, '×')}.`,
   );
   p();
+  for (const line of saturationSections(r)) p(line);
   p('## Targets');
   p();
   p(
@@ -466,7 +472,7 @@ function markdown(r, out, jsonPath) {
   p('## What this run could not measure honestly');
   p();
   p(
-    "- Per-event time inside the gateway (consume → emit) apart from the socket hop: the broker → client hop covers both, and the gateway's own histogram (`occurredAt` → emit) covers a different population of events.",
+    "- The socket hop alone (emit → client): broker → client minus the gateway's steps, on different populations of events (every event the gateway handled vs the generator's own).",
   );
   p(
     "- The commit instant itself: `occurredAt` is the transaction's start and the REST answer comes after the commit; latency is measured from the answer, which slightly flatters pushes (a push can arrive before the answer: counted as 0 ms).",
@@ -475,7 +481,10 @@ function markdown(r, out, jsonPath) {
     '- Login over the socket: auth is not reachable through `rpc`, so the WebSocket-only scenario logs in over REST (once per user, before the measured window, as in every scenario).',
   );
   p(
-    '- Capacity: the load is open-loop at a fixed rate well below saturation, so "ops per vCPU" is ops per CPU-second actually used, not a saturation throughput like the paper\'s.',
+    '- Capacity in the open-loop sections: their load is a fixed rate well below saturation, so their "ops per vCPU" is ops per CPU-second actually used; the saturation section above gives the paper\'s kind of figure.',
+  );
+  p(
+    "- The relay's own steps (commit seen → claimed → published → confirmed) are inside commerce and not timed per event here: the gateway's `broker` step and the harness's broker tap cover commit + relay + broker together.",
   );
   p(
     '- Infrastructure CPU (PostgreSQL, Redis, RabbitMQ) is read from every such process on the machine, which other people were using during the run; it is reported apart and never used for the targets.',
@@ -485,6 +494,230 @@ function markdown(r, out, jsonPath) {
   );
   p();
   return `${lines.join('\n')}\n`;
+}
+
+/** The gateway's per-event steps (realtime_ingest_step_seconds) as a percentile table. */
+function stepTable(p, what, steps) {
+  if (!steps || !Object.keys(steps).length) return;
+  const names = {
+    broker: '`occurredAt` → arrival at the gateway (transaction, commit, relay, broker)',
+    queue: 'wait behind earlier events (one at a time, in offset order)',
+    claim: 'dedupe claim (Redis)',
+    record: 'order owner + history record (Redis)',
+    emit: 'fan-out call (encode, socket writes queued, Redis adapter to the other replica)',
+  };
+  p();
+  p(`Inside the gateway, per event (${what}; bucket-interpolated from \`realtime_ingest_step_seconds\`):`);
+  p();
+  p(
+    table(
+      ['step', 'events', 'p50', 'p90', 'p99'],
+      Object.keys(names)
+        .filter((k) => steps[k])
+        .map((k) => [
+          names[k],
+          String(steps[k].count),
+          fmt(steps[k].p50, ' ms'),
+          fmt(steps[k].p90, ' ms'),
+          fmt(steps[k].p99, ' ms'),
+        ]),
+    ),
+  );
+  p();
+}
+
+/** Saturation (closed loop), the write path and the flash sale (docs/benchmarks.md). */
+function saturationSections(r) {
+  const out = [];
+  const p = (x = '') => out.push(x);
+  const sat = r.saturation;
+  const c = r.config;
+  const paper = 225;
+  const rampRows = (ramp) =>
+    (ramp?.points ?? []).map((x) => [
+      String(x.concurrency),
+      fmt(x.opsPerS),
+      fmt(x.latencyMs.p50, ' ms'),
+      fmt(x.latencyMs.p99, ' ms'),
+      fmt(x.cpuCores),
+      fmt(x.opsPerAppCpuS),
+      fmt(x.opsPerAllCpuS),
+      String(x.errors),
+      x.generator.bottleneck ? '**yes**' : 'no',
+    ]);
+  const head = [
+    'clients',
+    'ops/s',
+    'p50',
+    'p99',
+    'Tandem cores busy',
+    'ops per Tandem CPU-s',
+    'ops per CPU-s with infra',
+    'errors',
+    'gen. bound',
+  ];
+  if (sat) {
+    p('## Saturation (closed loop)');
+    p();
+    p(
+      `Each client sends its next operation as soon as the previous one answered; the number of clients rises (${c.satSteps.join(', ')}) until p99 passes ${c.sloMs} ms or more than 1 % fail. ` +
+        `Each step: ${c.satWarmS} s warm-up, ${c.satMeasureS} s measured. The mix: 4 of 5 operations read a product (REST-only: a poll with If-None-Match; WebSocket-only: an \`rpc\` GET; hybrid: a REST GET), 1 of 5 places an order on it; ` +
+        'WebSocket-only and hybrid clients hold a socket subscribed to the product and every pushed event they receive counts as one operation (as in the open-loop run). ' +
+        'CPU: auth, commerce and both gateways ("Tandem"), and with every PostgreSQL, Redis and RabbitMQ process on the machine ("with infra"; shared with other users).',
+    );
+    p();
+    p(
+      table(
+        [
+          'scenario',
+          'saturation ops/s',
+          'clients',
+          'p50',
+          'p99',
+          'ops per Tandem CPU-s',
+          '÷ paper (225/vCPU)',
+          'with infra',
+          'stopped by',
+        ],
+        ['rest', 'ws', 'hybrid'].map((k) => {
+          const ramp = sat.storefront[k];
+          const b = ramp?.saturation;
+          return [
+            k === 'rest' ? 'REST-only' : k === 'ws' ? 'WebSocket-only' : 'Hybrid',
+            fmt(b?.opsPerS),
+            b ? String(b.concurrency) : '—',
+            fmt(b?.latencyMs.p50, ' ms'),
+            fmt(b?.latencyMs.p99, ' ms'),
+            fmt(b?.opsPerAppCpuS),
+            b ? `${fmt(b.opsPerAppCpuS / paper)}×` : '—',
+            fmt(b?.opsPerAllCpuS),
+            ramp?.stopReason ?? '—',
+          ];
+        }),
+      ),
+    );
+    p();
+    p("The paper's Table 2: hybrid 900 req/s on 4 vCPUs = 225 per vCPU at its saturation. Every step of every ramp:");
+    p();
+    for (const k of ['rest', 'ws', 'hybrid']) {
+      p(`${k}:`);
+      p();
+      p(table(head, rampRows(sat.storefront[k])));
+      p();
+    }
+    p('## Write path: POST /orders');
+    p();
+    p(
+      `Closed loop, JWT-authenticated \`POST /orders\` (one unit each, a fresh Idempotency-Key), spread over ${c.orderProducts} products or all on one hot product, over one or two commerce replicas on the same database (round robin). ` +
+        `Clients: ${c.orderSteps.join(', ')}. Efficiency = orders per CPU-second of the commerce processes, and of commerce + every PostgreSQL process. ` +
+        'Each commerce replica has a database pool of 10 connections (libs/platform/src/database.ts), so more than 10 clients per replica wait for the pool.',
+    );
+    p();
+    const orderHead = [
+      'setup',
+      'clients',
+      'orders/s',
+      'p50',
+      'p99',
+      'orders per commerce CPU-s',
+      'per commerce + PostgreSQL CPU-s',
+      'errors',
+    ];
+    const orderRows = (label, ramp) =>
+      (ramp?.points ?? []).map((x) => [
+        label,
+        String(x.concurrency),
+        fmt(x.requestsPerS),
+        fmt(x.latencyMs.p50, ' ms'),
+        fmt(x.latencyMs.p99, ' ms'),
+        fmt(x.ordersPerCommerceCpuS),
+        fmt(x.ordersPerCommercePgCpuS),
+        String(x.errors),
+      ]);
+    p(
+      table(orderHead, [
+        ...orderRows('1 replica, spread', sat.orders['1x-spread']),
+        ...orderRows('1 replica, hot product', sat.orders['1x-hot']),
+        ...orderRows('2 replicas, spread', sat.orders['2x-spread']),
+        ...orderRows('2 replicas, hot product', sat.orders['2x-hot']),
+      ]),
+    );
+    p();
+    p(
+      `With ${c.dbDelayMs} ms added to every round trip between commerce and PostgreSQL (a TCP proxy in its own process, ${c.dbDelayMs / 2} ms each way, as when the database is a network hop away), ` +
+        'so that waiting rather than CPU bounds a replica: the ramp runs every step (no SLO stop); clients = 1 is "one order at a time".',
+    );
+    p();
+    p(
+      table(orderHead, [
+        ...orderRows(`1 replica, +${c.dbDelayMs} ms`, sat.delayedOrders['1x-spread']),
+        ...orderRows(`2 replicas, +${c.dbDelayMs} ms`, sat.delayedOrders['2x-spread']),
+      ]),
+    );
+    p();
+    const reads = sat.productReads;
+    p(
+      `\`GET /products/:id\` (200 with the full body, no ETag) on one commerce replica: saturation ${fmt(reads?.saturation?.requestsPerS)} req/s at ${reads?.saturation?.concurrency ?? '—'} clients, ` +
+        `**${fmt(reads?.saturation?.perCommerceCore)} per commerce core** (requests per CPU-second of the commerce process), p99 ${fmt(reads?.saturation?.latencyMs.p99, ' ms')}.`,
+    );
+    p();
+  }
+  const fsale = r.flashSale;
+  if (fsale) {
+    p('## Flash sale');
+    p();
+    const first = fsale.runs[0];
+    p(
+      `${first?.sockets} anonymous sockets over two gateway replicas watch one product with ${first?.units} units (subscribed with \`since\` = the offset of a snapshot taken before the sale); ` +
+        `${first?.customers} customers order one unit each, all at once, over two commerce replicas. ` +
+        "Customers are not registered one by one (one registration hashes a password): the harness signs their access tokens with the stack's own signing key, exactly as auth does (same `kid`, `typ`, issuer, audience; its own `sub` and `sid`), and commerce and the gateways verify them through auth's JWKS. " +
+        'The harness checks every sale itself and fails the run otherwise: exactly as many orders succeed as there were units, the rest answer 409, the product ends at stock 0, and every watcher sees stock 0. ' +
+        "One generator process holds every watcher and every customer; its event-loop delay is reported with each sale, since a lagging generator delays the watchers' receipt times too. " +
+        "\"Last commit\" is the generator's receipt of the last successful order's answer (at or after its commit, so the lag is if anything understated); each watcher's time is when it first received stock 0.",
+    );
+    p();
+    p(
+      table(
+        [
+          'conflate',
+          'ordered / sold out / other',
+          'final stock',
+          'watchers at 0',
+          'last commit → watcher p50',
+          'p99',
+          'max',
+          'deliveries',
+          'per watcher',
+          'gateway CPU-s',
+          'orders answered in',
+          'event-loop delay p99: customers; watchers',
+        ],
+        fsale.runs.map((x) => [
+          x.conflateMs ? `${x.conflateMs} ms` : 'off',
+          `${x.succeeded} / ${x.soldOut} / ${x.otherAnswers}`,
+          String(x.finalStock),
+          `${x.watchersAtZero} / ${x.sockets}`,
+          fmt(x.lastCommitToWatcherMs.p50, ' ms'),
+          fmt(x.lastCommitToWatcherMs.p99, ' ms'),
+          fmt(x.lastCommitToWatcherMs.max, ' ms'),
+          String(x.deliveries),
+          fmt(x.deliveriesPerWatcher),
+          fmt(x.gatewayCpuS),
+          fmt(x.ordersWallMs, ' ms'),
+          `${fmt(x.generator?.eventLoopDelayP99Ms, ' ms')}; watchers ${fmt(x.generator?.watcherEventLoopDelayP99Ms, ' ms')}${x.generator?.bottleneck ? ' (**generator-bound**)' : ''}`,
+        ]),
+      ),
+    );
+    p();
+    if (!fsale.conflation?.supported)
+      p(
+        `Conflation: not measured; the gateway answered \`${fsale.conflation?.answer}\` to a \`subscribe\` with \`conflate\` (docs/contract.md, \`subscribe\`), so it does not take it yet.`,
+      );
+    for (const x of fsale.runs)
+      stepTable(p, `flash sale, conflate ${x.conflateMs ? `${x.conflateMs} ms` : 'off'}`, x.ingestStepsMs);
+    p();
+  }
+  return out;
 }
 
 function pct(x) {
@@ -672,7 +905,7 @@ function analysis(r, hop) {
     out.push(
       `- **The slow tail sits in the relay hop** (${hh.answerToBrokerOver100ms} of ${hh.hopSamples} hybrid events took over 100 ms from the REST answer to the broker, ${hh.brokerToClientOver100ms} from the broker to the client). ` +
         'The relay wakes on NOTIFY, publishes a batch and waits for its publisher confirms and its mark-sent commit before the next batch, ' +
-        "and batches are serialised by an advisory lock (that is what keeps the stream in offset order); a change committed while a batch is in flight waits for it. " +
+        'and batches are serialised by an advisory lock (that is what keeps the stream in offset order); a change committed while a batch is in flight waits for it. ' +
         `Order-status p99: ${fmt(h.latencyOrderP99Ms.median, ' ms')}. ` +
         '(The first full run also lost wake-ups that arrived during a batch, so such commits waited for the next commit or the 1 s poll; fixed in `libs/messaging/src/outbox.relay.ts`, with a test in `test/commerce/outbox.e2e-spec.ts`.)',
     );

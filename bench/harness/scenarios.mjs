@@ -5,7 +5,7 @@
 // per second in every scenario, and times "commit → the client knows" on one clock.
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { Latency, mean, median, openLoop, openWindow, request, sum } from './measure.mjs';
+import { Latency, mean, median, openLoop, openWindow, request, scrapeSteps, stepPercentiles, sum } from './measure.mjs';
 import { sleep, wallNow } from './clock.mjs';
 
 const quantile = (xs, q) => {
@@ -382,10 +382,13 @@ export async function runScenario(kind, env, cfg) {
     proxyGroups,
     extraPids: { proxy: stack.proxy.pid },
   });
+  const gatewayUrls = isFloor ? [] : stack.replicas.map((r) => r.url);
+  const steps0 = await scrapeSteps(gatewayUrls);
   measuring = true;
   await sleep(cfg.measureS * 1000);
   measuring = false;
   const w = await window.end();
+  const ingestStepsMs = stepPercentiles(steps0, await scrapeSteps(gatewayUrls));
   const lateMs = Math.max(stockLoop.maxLateMs, orderLoop.maxLateMs);
   stockLoop.stop();
   orderLoop.stop();
@@ -475,6 +478,7 @@ export async function runScenario(kind, env, cfg) {
       },
       txStartToClient: { p50: median(hops.txToClient), mean: mean(hops.txToClient) },
     },
+    ingestStepsMs,
     proxyCpuS: w.extraCpu.proxy,
     generator: { ...w.generator, scheduleLateMaxMs: lateMs, bottleneck: generatorBound },
   };

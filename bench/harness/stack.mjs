@@ -47,15 +47,15 @@ export async function startProxy() {
   return {
     pid: child.pid,
     /** Returns the base URL of a new proxy port forwarding to `url`. */
-    async front(url) {
-      const { port } = await ask({ cmd: 'listen', target: Number(new URL(url).port) });
+    async front(url, delayMs = 0) {
+      const { port } = await ask({ cmd: 'listen', target: Number(new URL(url).port), delayMs });
       return `http://127.0.0.1:${port}`;
     },
     async counts() {
       return (await ask({ cmd: 'counts' })).counts;
     },
     stop() {
-      child.disconnect();
+      if (child.connected) child.disconnect();
     },
   };
 }
@@ -139,7 +139,9 @@ export async function startStack({ users }) {
     });
     cleanup.push(() => auth.stop());
     const jwks = `${auth.url}/api/v1/auth/jwks`;
-    const commerce = await spawnNode('commerce', dist('commerce'), {
+    stack.signingKey = key;
+    stack.commerceDbUrl = commerceDb.url;
+    stack.commerceEnv = {
       DATABASE_URL: commerceDb.url,
       BROKER_URL: vhost.url,
       AUTH_JWKS_URL: jwks,
@@ -148,7 +150,8 @@ export async function startStack({ users }) {
       // One generator user places (and the admin ships) far more than a customer would.
       REQUESTS_PER_USER_PER_MINUTE: '100000000',
       MAX_PENDING_ORDERS_PER_USER: '100000000',
-    });
+    };
+    const commerce = await spawnNode('commerce', dist('commerce'), stack.commerceEnv);
     cleanup.push(() => commerce.stop());
     const tag = randomBytes(3).toString('hex');
     stack.realtimeEnv = {
@@ -208,6 +211,16 @@ export async function addReplica(stack) {
   rt.proxied = stack.proxy ? await stack.proxy.front(rt.url) : undefined;
   stack.replicas.push(rt);
   return rt;
+}
+
+/**
+ * Starts one more commerce replica on the same database (migrations already ran), optionally with
+ * another DATABASE_URL (the delay proxy). Returns the process; the caller stops it.
+ */
+export async function addCommerce(stack, name, env = {}) {
+  const rep = await spawnNode(name, dist('commerce'), { ...stack.commerceEnv, MIGRATIONS_RUN: 'false', ...env });
+  stack.cleanup.push(() => rep.stop());
+  return rep;
 }
 
 export async function stopStack(stack) {

@@ -58,6 +58,31 @@ export function validate(r) {
       `idleScale.${label} needs a slope over ≥ 3 points`,
     );
   }
+  const sat = r.saturation;
+  need(sat && typeof sat === 'object', 'saturation must be an object');
+  const ramps = sat
+    ? [
+        ...['rest', 'ws', 'hybrid'].map((k) => [`saturation.storefront.${k}`, sat.storefront?.[k]]),
+        ...['1x-spread', '1x-hot', '2x-spread', '2x-hot'].map((k) => [`saturation.orders.${k}`, sat.orders?.[k]]),
+        ...['1x-spread', '2x-spread'].map((k) => [`saturation.delayedOrders.${k}`, sat.delayedOrders?.[k]]),
+        ['saturation.productReads', sat.productReads],
+      ]
+    : [];
+  for (const [at, ramp] of ramps) {
+    need(Array.isArray(ramp?.points) && ramp.points.length >= 1, `${at}.points must hold at least one step`);
+    for (const [i, p] of (ramp?.points ?? []).entries()) {
+      need(num(p.concurrency) && num(p.opsPerS), `${at}.points[${i}] must have concurrency and opsPerS`);
+      need(p.latencyMs && (p.latencyMs.p99 === null || num(p.latencyMs.p99)), `${at}.points[${i}].latencyMs.p99`);
+    }
+  }
+  const fs = r.flashSale;
+  need(Array.isArray(fs?.runs) && fs.runs.length >= 1, 'flashSale.runs must hold at least one sale');
+  for (const [i, sale] of (fs?.runs ?? []).entries()) {
+    need(sale.correct === true, `flashSale.runs[${i}] must be exact: ${(sale.problems ?? []).join('; ')}`);
+    need(num(sale.lastCommitToWatcherMs?.p99), `flashSale.runs[${i}].lastCommitToWatcherMs.p99 must be a number`);
+    need(num(sale.deliveries) && num(sale.gatewayCpuS), `flashSale.runs[${i}] must count deliveries and gateway CPU`);
+  }
+  need(typeof fs?.conflation?.supported === 'boolean', 'flashSale.conflation.supported must be a boolean');
   need(r.ratios && typeof r.ratios === 'object', 'ratios must be an object');
   need(
     Array.isArray(r.targets) && r.targets.every((t) => typeof t.name === 'string' && typeof t.met === 'boolean'),

@@ -11,6 +11,7 @@ export class RealtimeMetrics {
   readonly eventsConsumed: Counter<'result'>;
   readonly eventsEmitted: Counter;
   readonly lag: Histogram;
+  readonly ingestStep: Histogram<'step'>;
   readonly recoveries: Counter<'recovered'>;
   readonly rateLimited: Counter<'scope'>;
   readonly slowConsumers: Counter<'transport'>;
@@ -44,6 +45,15 @@ export class RealtimeMetrics {
       name: 'realtime_publish_to_emit_seconds',
       help: 'Time from an event occurredAt to its emit on this replica',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    // Per event, one observation per step of the push path on the consuming replica
+    // (docs/realtime.md, "Metrics"); sub-millisecond buckets, since most steps are that short.
+    this.ingestStep = new Histogram({
+      name: 'realtime_ingest_step_seconds',
+      help: 'Per event: occurredAt to arrival here (broker), wait behind earlier events (queue), claim, history record (record), fan-out call (emit)',
+      labelNames: ['step'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
     this.recoveries = new Counter({

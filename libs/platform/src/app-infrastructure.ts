@@ -29,7 +29,12 @@ export function databaseAppInfrastructure(
   return [
     loggingModule(app, config.LOG_LEVEL),
     TypeOrmModule.forRoot(
-      postgresOptions({ url: config.DATABASE_URL, ...schema, migrationsTableName: migrationsTable(app) }),
+      postgresOptions({
+        url: config.DATABASE_URL,
+        ...schema,
+        migrationsTableName: migrationsTable(app),
+        poolSize: config.DATABASE_POOL_SIZE,
+      }),
     ),
     MigrationsOnStart.forRoot(shouldMigrateAtStart(config)),
     RedisModule.forRoot(config.REDIS_URL, app),

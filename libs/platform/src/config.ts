@@ -129,6 +129,13 @@ export class DatabaseSettings extends BaseConfig {
   @ToBoolean()
   @IsBoolean()
   MIGRATIONS_RUN?: boolean;
+
+  /**
+   * PostgreSQL connections each replica keeps. Writes no longer wait for one another (the outbox
+   * takes no global lock: docs/events.md), so a replica's concurrent writes are bounded by this pool.
+   */
+  @OptionalInt(1, 200)
+  DATABASE_POOL_SIZE: number = 10;
 }
 
 /** What such an app runs on when deployed: its settings and its database. */

@@ -150,8 +150,9 @@ export async function startStack({ users }) {
       // One generator user places (and the admin ships) far more than a customer would.
       REQUESTS_PER_USER_PER_MINUTE: '100000000',
       MAX_PENDING_ORDERS_PER_USER: '100000000',
-      // The closed-loop order runs go up to 64 clients per replica: give each one a connection.
-      DATABASE_POOL_SIZE: '64',
+      // More connections than the default for the closed-loop order runs (up to 64 clients per
+      // replica), within PostgreSQL's max_connections (100 here) for two replicas and auth.
+      DATABASE_POOL_SIZE: '24',
     };
     const commerce = await spawnNode('commerce', dist('commerce'), stack.commerceEnv);
     cleanup.push(() => commerce.stop());

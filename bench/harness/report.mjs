@@ -888,7 +888,7 @@ function analysis(r, hop) {
       `- **Push latency.** From the REST answer to the client the hybrid push takes ${fmt(h.latencyP50Ms.median, ' ms')} at p50. ` +
         (hop.dominant
           ? `Of its mean (${fmt(hop.pathTotal, ' ms')}), the outbox relay and broker take ${fmt(hop.relay, ' ms')} and the gateway plus the socket ${fmt(hop.gatewayHop, ' ms')}: ` +
-            `**${hop.dominant[0]}** dominates. The relay wakes on NOTIFY, then takes an advisory lock, selects the batch, publishes with publisher confirms and marks the rows sent before the next batch; the gateway claims each id and writes its history in Redis before emitting, one delivery at a time. `
+            `**${hop.dominant[0]}** dominates. The relay wakes on NOTIFY, claims and numbers the committed rows in one statement, publishes them with publisher confirms and commits before the next batch (docs/events.md); the gateway claims each id and writes its history in Redis before emitting, one delivery at a time. `
           : '') +
         "Tails (p99) on this shared machine follow the neighbours' load: compare the fan-out rows with the bare Socket.IO floor measured minutes apart.",
     );
@@ -904,8 +904,8 @@ function analysis(r, hop) {
   if (hh.answerToBrokerOver100ms > 0 && hh.answerToBrokerOver100ms >= hh.brokerToClientOver100ms)
     out.push(
       `- **The slow tail sits in the relay hop** (${hh.answerToBrokerOver100ms} of ${hh.hopSamples} hybrid events took over 100 ms from the REST answer to the broker, ${hh.brokerToClientOver100ms} from the broker to the client). ` +
-        'The relay wakes on NOTIFY, publishes a batch and waits for its publisher confirms and its mark-sent commit before the next batch, ' +
-        'and batches are serialised by an advisory lock (that is what keeps the stream in offset order); a change committed while a batch is in flight waits for it. ' +
+        'The relay wakes on NOTIFY, claims and numbers a batch, publishes it and waits for its publisher confirms and its commit before the next batch, ' +
+        'and batches are serialised across replicas (that is what keeps the stream in offset order); a change committed while a batch is in flight waits for it. ' +
         `Order-status p99: ${fmt(h.latencyOrderP99Ms.median, ' ms')}. ` +
         '(The first full run also lost wake-ups that arrived during a batch, so such commits waited for the next commit or the 1 s poll; fixed in `libs/messaging/src/outbox.relay.ts`, with a test in `test/commerce/outbox.e2e-spec.ts`.)',
     );

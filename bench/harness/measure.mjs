@@ -69,14 +69,17 @@ export function openLoop(ratePerSecond, fn) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** A small JSON HTTP client on a keep-alive agent (cheaper for the generator than fetch). */
-export function request(base, method, path, { token, body, headers = {} } = {}) {
+/**
+ * A small JSON HTTP client on a keep-alive agent (cheaper for the generator than fetch). `agent`
+ * replaces the shared one (the closed-loop runs want one connection per client).
+ */
+export function request(base, method, path, { token, body, headers = {}, agent: via = agent } = {}) {
   const url = new URL(path, base);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        agent,
+        agent: via,
         host: url.hostname,
         port: url.port,
         method,

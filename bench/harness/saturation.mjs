@@ -5,51 +5,14 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { Latency, openWindow, sum } from './measure.mjs';
+import { Latency, openWindow, request, sum } from './measure.mjs';
 import { sleep, wallNow } from './clock.mjs';
 import { pool } from './scenarios.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
 /** A JSON request on the closed-loop agent (its own pool: 1024 sockets, so N clients are N connections). */
-export function req(base, method, path, { token, body, headers = {} } = {}) {
-  const url = new URL(path, base);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const r = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: url.pathname,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let parsed;
-          try {
-            parsed = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode, headers: res.headers, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    r.on('error', reject);
-    r.setTimeout(30_000, () => r.destroy(new Error(`${method} ${path} timed out`)));
-    if (payload) r.write(payload);
-    r.end();
-  });
-}
+export const req = (base, method, path, options = {}) => request(base, method, path, { ...options, agent });
 
 export const connectSocket = (url, auth = {}) =>
   new Promise((resolve, reject) => {
